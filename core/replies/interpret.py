@@ -1,0 +1,174 @@
+"""Reading one inbound message: which PO(s), what the vendor said, which dates, tracking and quantities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.inbound import Channel, InboundMessage, MessageKind
+from core.replies import repository
+from core.replies.dates import extract_dates
+from core.replies.intent import classify_intent
+from core.replies.matching import MatchDecision, MatchInputs, POInfo, decide
+from core.replies.quantities import LineRef, extract_quantities
+from core.replies.references import PONumberIndex, POReference, find_po_references
+from core.replies.schemas import Intent, POMatch, Understanding
+from core.replies.tokens import po_token_from_addresses
+from core.replies.tracking import extract_tracking
+from core.vendors.trust import SenderIdentity
+
+CONVERSATION_WINDOW = timedelta(days=3)
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*((re|aw|fw|fwd|wg|tr|rv|r|sv|vs|antw|odp|ynt|答复|回复|転送)\s*(\[\d+\])?\s*:\s*)+", re.I
+)
+
+
+@dataclass(slots=True)
+class Reading:
+    """The understanding plus what it was built from, for the pipeline to act on."""
+
+    understanding: Understanding
+    decision: MatchDecision
+    pos: dict[str, POInfo] = field(default_factory=dict)
+    intent_signals: tuple[str, ...] = ()
+
+
+def clean_subject(subject: str) -> str:
+    return _SUBJECT_PREFIX.sub("", subject or "")[:500]
+
+
+async def _thread_evidence(
+    session: AsyncSession, message: InboundMessage, *, tokens: dict[str, str], secret: bytes
+) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    token = po_token_from_addresses(list(message.recipients), secret)
+    if token is not None and token in tokens:
+        for po in (await repository.pos_by_numbers(session, [tokens[token]])).values():
+            found.append((po.id, "reply_token"))
+    ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
+    for po_id in await repository.po_ids_for_email_ids(session, list(dict.fromkeys(ids))):
+        found.append((po_id, "thread"))
+    if message.telegram_chat_id is not None and message.reply_to_telegram_message_id is not None:
+        for po_id in await repository.po_ids_for_telegram_message(
+            session, message.telegram_chat_id, message.reply_to_telegram_message_id
+        ):
+            found.append((po_id, "telegram_reply"))
+    return found
+
+
+async def _bounce_pos(session: AsyncSession, message: InboundMessage) -> list[POInfo]:
+    ids = list(dict.fromkeys(message.bounced_message_ids))
+    po_ids = await repository.po_ids_for_email_ids(session, ids)
+    return list((await repository.pos_by_ids(session, po_ids)).values())
+
+
+async def read_message(
+    session: AsyncSession,
+    message: InboundMessage,
+    identity: SenderIdentity,
+    *,
+    index: PONumberIndex,
+    tokens: dict[str, str],
+    secret: bytes,
+) -> Reading:
+    vendor = identity.vendor if identity.trusted else None
+    language = vendor.language if vendor else None
+    country = vendor.country if vendor else None
+    tz = vendor.timezone if vendor else "UTC"
+    text = message.new_text or ""
+    subject = clean_subject(message.subject)
+
+    if message.kind == MessageKind.BOUNCE:
+        pos = await _bounce_pos(session, message)
+        understanding = Understanding(
+            intent=Intent.BOUNCE,
+            intent_confidence=0.99,
+            matches=[POMatch(p.number, 0.97, ("returned message",)) for p in pos],
+            trusted=True,
+        )
+        return Reading(understanding, MatchDecision(matches=understanding.matches), {p.number: p for p in pos})
+
+    text_refs = find_po_references(text, index)
+    subject_refs = find_po_references(subject, index)
+    exclude = {r.matched_text for r in [*text_refs, *subject_refs]}
+    tracking, carrier = extract_tracking(text, exclude=exclude)
+    dates = extract_dates(text, received_at=message.received_at, timezone=tz, country=country, language=language)
+    intent = classify_intent(
+        text,
+        subject=subject,
+        language=language,
+        kind=message.kind,
+        has_tracking=bool(tracking),
+        has_date=dates.eta is not None or dates.ship_date is not None,
+    )
+    if intent.intent in (Intent.SHIPPED, Intent.DELAYED, Intent.CONFIRMED, Intent.DELIVERED):
+        dates = extract_dates(
+            text,
+            received_at=message.received_at,
+            timezone=tz,
+            country=country,
+            language=language,
+            intent_hint=intent.intent.value,
+        )
+
+    thread = await _thread_evidence(session, message, tokens=tokens, secret=secret)
+    conversation_ids: list[int] = []
+    if message.channel == Channel.TELEGRAM and message.telegram_chat_id is not None:
+        conversation_ids = await repository.recent_conversation_po_ids(
+            session,
+            message.telegram_chat_id,
+            since=message.received_at - CONVERSATION_WINDOW,
+            before=message.received_at,
+        )
+    by_id = await repository.pos_by_ids(session, [i for i, _ in thread] + conversation_ids)
+    by_number = await repository.pos_by_numbers(session, [r.po_number for r in [*text_refs, *subject_refs]])
+    open_pos = await repository.vendor_open_pos(session, vendor.id) if vendor else []
+
+    def resolved(refs: list[POReference]) -> list[tuple[POReference, POInfo]]:
+        return [(r, by_number[r.po_number]) for r in refs if r.po_number in by_number]
+
+    inputs = MatchInputs(
+        sender_vendor_id=vendor.id if vendor else None,
+        text=text,
+        subject=subject,
+        thread=[(by_id[i], kind) for i, kind in thread if i in by_id],
+        text_refs=resolved(text_refs),
+        subject_refs=resolved(subject_refs),
+        conversation=[by_id[i] for i in conversation_ids if i in by_id],
+        vendor_open_pos=open_pos,
+    )
+    decision = decide(inputs, intent.intent)
+    known = {**{p.number: p for p in by_id.values()}, **by_number, **{p.number: p for p in open_pos}}
+
+    quantities: dict[str, dict[int, float]] = {}
+    if decision.matches and intent.intent in (Intent.SHIPPED, Intent.CONFIRMED, Intent.DELAYED, Intent.CHANGE_REQUEST):
+        for match in decision.matches:
+            po = known.get(match.po_number)
+            if po is None:
+                continue
+            refs = [
+                LineRef(li.line_no, li.sku, li.vendor_sku, li.description, li.quantity_ordered, li.unit)
+                for li in po.lines
+            ]
+            found = extract_quantities(text, refs, language=language)
+            if found:
+                quantities[match.po_number] = dict(found)
+
+    understanding = Understanding(
+        intent=intent.intent,
+        intent_confidence=intent.confidence,
+        matches=decision.matches,
+        candidates=decision.candidates,
+        needs_review=decision.needs_review,
+        review_reasons=list(decision.reasons),
+        eta=dates.eta,
+        ship_date=dates.ship_date,
+        tracking=tracking,
+        carrier=carrier,
+        quantities=quantities,
+        trusted=identity.trusted,
+    )
+    return Reading(understanding, decision, known, intent.signals)

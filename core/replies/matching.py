@@ -1,0 +1,234 @@
+"""Which PO(s) a message is about, decided from evidence in order of strength.
+
+Thread (reply headers, signed reply address, a reply to a bot message) and PO numbers written out
+are strong; the vendor's own order number, item codes and descriptions are medium; the recent chat
+conversation and "the vendor has only one open PO" are weak and only count for messages that are
+about an order at all. Every match carries a confidence and its evidence. Below the threshold, or
+when two candidates are close, nothing is matched and the candidates go to a human: a wrong match
+is worse than none. Only the sender's own vendor's POs can ever be matched (bounces aside).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from rapidfuzz import fuzz
+
+from core.replies.references import POReference
+from core.replies.schemas import Intent, POMatch
+
+ACCEPT_THRESHOLD = 0.70
+# a runner-up this close to the best item match makes the item evidence ambiguous
+AMBIGUITY_MARGIN = 0.08
+
+CONFIDENCE = {
+    "thread": 0.96,
+    "reply_token": 0.97,
+    "telegram_reply": 0.95,
+    "po_number": 0.97,
+    "po_number_bare": 0.90,
+    "vendor_reference": 0.93,
+    "item_code": 0.85,
+    "item_description": 0.78,
+    "conversation": 0.76,
+    "only_open_po": 0.72,
+}
+
+# intents for which weak evidence (conversation, only open PO) is enough: they are about an order
+ORDER_INTENTS = frozenset(
+    {
+        Intent.CONFIRMED,
+        Intent.SHIPPED,
+        Intent.DELIVERED,
+        Intent.DELAYED,
+        Intent.CANCELLED,
+        Intent.CHANGE_REQUEST,
+        Intent.AUTO_REPLY,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LineInfo:
+    line_no: int
+    sku: str | None
+    vendor_sku: str | None
+    description: str
+    quantity_ordered: float
+    unit: str = "pcs"
+
+
+@dataclass(frozen=True, slots=True)
+class POInfo:
+    id: int
+    number: str
+    vendor_id: int
+    status: str
+    vendor_reference: str | None = None
+    lines: tuple[LineInfo, ...] = ()
+
+
+@dataclass(slots=True)
+class MatchInputs:
+    sender_vendor_id: int | None
+    text: str
+    subject: str = ""
+    # strongest first: (po, evidence kind) from In-Reply-To/References, reply token, Telegram reply
+    thread: list[tuple[POInfo, str]] = field(default_factory=list)
+    # PO numbers and vendor references written in the new text and the subject, resolved to POs
+    text_refs: list[tuple[POReference, POInfo]] = field(default_factory=list)
+    subject_refs: list[tuple[POReference, POInfo]] = field(default_factory=list)
+    # the chat's recent conversation, newest first
+    conversation: list[POInfo] = field(default_factory=list)
+    # the sender vendor's open POs (for items and the only-open-PO rule)
+    vendor_open_pos: list[POInfo] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MatchDecision:
+    matches: list[POMatch] = field(default_factory=list)
+    candidates: list[POMatch] = field(default_factory=list)
+    needs_review: bool = False
+    reasons: list[str] = field(default_factory=list)
+    foreign_po_numbers: list[str] = field(default_factory=list)
+
+
+_NEGATED = re.compile(r"\b(?:not|nicht|pas|no|non|niet|nie|inte|não)\s+(?:po\s*#?\s*|the\s+)?$", re.IGNORECASE)
+
+
+def _negated(text: str, ref: POReference) -> bool:
+    """'should say 4561 not 4558': a number right after a negation is the one the vendor takes back."""
+    start = ref.span[0]
+    return bool(_NEGATED.search(text[max(0, start - 12) : start]))
+
+
+def _norm_code(code: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", code.lower())
+
+
+def _item_score(po: POInfo, text_lower: str, text_codes: set[str]) -> tuple[float, str] | None:
+    best: tuple[float, str] | None = None
+    for line in po.lines:
+        for code in (line.vendor_sku, line.sku):
+            if code and len(_norm_code(code)) >= 4 and _norm_code(code) in text_codes:
+                return CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
+        desc = line.description.lower().strip()
+        if len(desc) >= 8:
+            score = fuzz.partial_ratio(desc, text_lower) / 100.0 if len(text_lower) >= 8 else 0.0
+            if score >= 0.9 and (best is None or score > best[0]):
+                best = (score, f"item description '{line.description}' (line {line.line_no})")
+    if best is None:
+        return None
+    return CONFIDENCE["item_description"] * best[0], best[1]
+
+
+def _text_codes(text: str) -> set[str]:
+    """Every compacted token and pair of adjacent tokens: vendor SKUs get written 'AF 8850' or 'AF-8850'."""
+    tokens = re.findall(r"[0-9A-Za-z]+(?:[-./][0-9A-Za-z]+)*", text[:20_000])
+    codes = {_norm_code(t) for t in tokens}
+    codes.update(_norm_code(a + b) for a, b in pairwise(tokens))
+    return codes
+
+
+def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
+    decision = MatchDecision()
+    vendor = inputs.sender_vendor_id
+    found: dict[str, POMatch] = {}
+
+    def add(po: POInfo, kind: str, evidence: str) -> None:
+        conf = CONFIDENCE[kind]
+        current = found.get(po.number)
+        if current is None or conf > current.confidence:
+            merged = (evidence, *current.evidence) if current else (evidence,)
+            found[po.number] = POMatch(po.number, conf, merged)
+        else:
+            found[po.number] = POMatch(po.number, current.confidence, (*current.evidence, evidence))
+
+    # 1. PO numbers and vendor references written in the new text (then the subject)
+    explicit: list[tuple[POReference, POInfo]] = []
+    for ref, po in inputs.text_refs:
+        if _negated(inputs.text, ref):
+            continue
+        explicit.append((ref, po))
+    subject_only = [(r, p) for r, p in inputs.subject_refs if all(p.number != q.number for _, q in explicit)]
+    for ref, po in [*explicit, *subject_only]:
+        if po.vendor_id != vendor:
+            if ref.strength == "exact" and po.number not in decision.foreign_po_numbers:
+                decision.foreign_po_numbers.append(po.number)
+            continue
+        if ref.kind == "vendor_ref":
+            add(po, "vendor_reference", f"vendor reference '{ref.matched_text}'")
+        elif ref.strength == "exact":
+            add(po, "po_number", f"PO number '{ref.matched_text}'")
+        else:
+            add(po, "po_number_bare", f"number '{ref.matched_text}'")
+
+    # 2. thread evidence: kept when the text names no PO of its own, or names the same one
+    own_thread = [(po, kind) for po, kind in inputs.thread if po.vendor_id == vendor]
+    if not found:
+        for po, kind in own_thread[:1]:
+            add(
+                po,
+                kind,
+                {
+                    "thread": "reply to our message",
+                    "reply_token": "signed reply address",
+                    "telegram_reply": "reply to the bot's message",
+                }.get(kind, kind),
+            )
+    else:
+        for po, kind in own_thread:
+            if po.number in found:
+                add(po, kind, "thread agrees")
+
+    # 3. items: vendor SKUs and descriptions among the vendor's open POs
+    if not found and inputs.vendor_open_pos:
+        text_lower = inputs.text.lower()[:20_000]
+        codes = _text_codes(inputs.text)
+        scored = []
+        for po in inputs.vendor_open_pos:
+            hit = _item_score(po, text_lower, codes)
+            if hit is not None:
+                scored.append((hit[0], po, hit[1]))
+        scored.sort(key=lambda s: -s[0])
+        if scored:
+            top = scored[0]
+            close = [s for s in scored[1:] if top[0] - s[0] < AMBIGUITY_MARGIN]
+            if close:
+                decision.candidates = [POMatch(s[1].number, s[0], (s[2],)) for s in [top, *close]]
+                decision.needs_review = True
+                decision.reasons.append("the items named are on several open POs")
+                return decision
+            found[top[1].number] = POMatch(top[1].number, top[0], (top[2],))
+
+    order_talk = intent in ORDER_INTENTS
+    # 4. the recent chat conversation
+    if not found and order_talk and inputs.conversation:
+        own = [po for po in inputs.conversation if po.vendor_id == vendor]
+        if own:
+            add(own[0], "conversation", "recent conversation in this chat")
+
+    # 5. the vendor's only open PO
+    if not found and order_talk and len(inputs.vendor_open_pos) == 1:
+        add(inputs.vendor_open_pos[0], "only_open_po", "the vendor's only open PO")
+
+    if decision.foreign_po_numbers:
+        decision.reasons.append("the message names another vendor's PO: " + ", ".join(decision.foreign_po_numbers))
+    accepted = [m for m in found.values() if m.confidence >= ACCEPT_THRESHOLD]
+    if not accepted:
+        if found or (vendor is not None and order_talk and len(inputs.vendor_open_pos) > 1):
+            decision.needs_review = True
+            decision.candidates = sorted(found.values(), key=lambda m: -m.confidence) or [
+                POMatch(po.number, 0.3, ("open PO of this vendor",)) for po in inputs.vendor_open_pos[:10]
+            ]
+            decision.reasons.append("no PO could be told with enough confidence")
+        return decision
+    decision.matches = sorted(accepted, key=lambda m: (-m.confidence, m.po_number))
+    return decision
+
+
+def line_infos(lines: Sequence[LineInfo]) -> tuple[LineInfo, ...]:
+    return tuple(sorted(lines, key=lambda line: line.line_no))

@@ -1,0 +1,134 @@
+"""SQL the reply pipeline needs: threads, conversations, a vendor's open POs, POs by number."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.purchase_orders.lifecycle import VENDOR_ACTIVE
+from core.replies.matching import LineInfo, POInfo
+from models import Message, MessagePO, POLine, PurchaseOrder
+
+_PO_COLUMNS = (
+    PurchaseOrder.id,
+    PurchaseOrder.number,
+    PurchaseOrder.vendor_id,
+    PurchaseOrder.status,
+    PurchaseOrder.vendor_reference,
+)
+
+
+async def _with_lines(session: AsyncSession, rows: Sequence[tuple[int, str, int, str, str | None]]) -> list[POInfo]:
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    lines: dict[int, list[LineInfo]] = defaultdict(list)
+    stmt = select(
+        POLine.po_id,
+        POLine.line_no,
+        POLine.sku,
+        POLine.vendor_sku,
+        POLine.description,
+        POLine.quantity_ordered,
+        POLine.unit,
+    ).where(POLine.po_id.in_(ids))
+    for po_id, line_no, sku, vsku, desc, qty, unit in (await session.execute(stmt)).all():
+        lines[po_id].append(LineInfo(line_no, sku, vsku, desc or "", float(qty), unit or "pcs"))
+    return [POInfo(r[0], r[1], r[2], r[3], r[4], tuple(sorted(lines[r[0]], key=lambda x: x.line_no))) for r in rows]
+
+
+async def pos_by_numbers(session: AsyncSession, numbers: Iterable[str]) -> dict[str, POInfo]:
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.number.in_(wanted)))).tuples().all()
+    return {po.number: po for po in await _with_lines(session, rows)}
+
+
+async def pos_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, POInfo]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.id.in_(wanted)))).tuples().all()
+    return {po.id: po for po in await _with_lines(session, rows)}
+
+
+async def vendor_open_pos(session: AsyncSession, vendor_id: int, *, limit: int = 200) -> list[POInfo]:
+    stmt = (
+        select(*_PO_COLUMNS)
+        .where(PurchaseOrder.vendor_id == vendor_id, PurchaseOrder.status.in_([s.value for s in VENDOR_ACTIVE]))
+        .order_by(PurchaseOrder.id)
+        .limit(limit)
+    )
+    return await _with_lines(session, (await session.execute(stmt)).tuples().all())
+
+
+async def po_ids_for_email_ids(session: AsyncSession, message_ids: Sequence[str]) -> list[int]:
+    """POs linked to stored messages with these Message-IDs, in the order of `message_ids`."""
+    if not message_ids:
+        return []
+    stmt = (
+        select(Message.email_message_id, MessagePO.po_id)
+        .join(MessagePO, MessagePO.message_id == Message.id)
+        .where(Message.email_message_id.in_(list(message_ids)[:50]), MessagePO.role == "match")
+    )
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for mid, po_id in (await session.execute(stmt)).all():
+        if mid is not None:
+            by_id[mid].append(po_id)
+    ordered: list[int] = []
+    for mid in message_ids:
+        for po_id in by_id.get(mid, []):
+            if po_id not in ordered:
+                ordered.append(po_id)
+    return ordered
+
+
+async def po_ids_for_telegram_message(session: AsyncSession, chat_id: int, message_id: int) -> list[int]:
+    stmt = (
+        select(MessagePO.po_id)
+        .join(Message, MessagePO.message_id == Message.id)
+        .where(
+            Message.telegram_chat_id == chat_id,
+            Message.telegram_message_id == message_id,
+            Message.direction == "out",
+            MessagePO.role == "match",
+        )
+    )
+    return list(dict.fromkeys((await session.execute(stmt)).scalars()))
+
+
+async def recent_conversation_po_ids(
+    session: AsyncSession, chat_id: int, *, since: datetime, before: datetime, limit: int = 10
+) -> list[int]:
+    """POs of the latest messages in this chat (either direction), newest first."""
+    stmt = (
+        select(MessagePO.po_id, Message.received_at)
+        .join(Message, MessagePO.message_id == Message.id)
+        .where(
+            Message.telegram_chat_id == chat_id,
+            Message.received_at >= since,
+            Message.received_at <= before,
+            MessagePO.role == "match",
+        )
+        .order_by(Message.received_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    return list(dict.fromkeys(po_id for po_id, _ in (await session.execute(stmt)).all()))
+
+
+async def message_id_by_dedupe(session: AsyncSession, dedupe_key: str) -> int | None:
+    return await session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
+
+
+async def new_po_numbers(session: AsyncSession, after_id: int) -> list[tuple[int, str, str | None]]:
+    stmt = (
+        select(PurchaseOrder.id, PurchaseOrder.number, PurchaseOrder.vendor_reference)
+        .where(PurchaseOrder.id > after_id)
+        .order_by(PurchaseOrder.id)
+    )
+    return [(i, n, r) for i, n, r in (await session.execute(stmt)).all()]
