@@ -204,7 +204,7 @@ _PO_WORDS = r"""
 # The vendor's own order: its number is a vendor reference, never the buyer's PO number.
 _VENDOR_WORDS = r"""
     (?:our|ons|onze|unser(?:e|em|en|er)?|notre|nos|nuestr[oa]s?|nostr[oa]|ns\.|nosso|nossa|nasz[ae]?|v[åa]r|v[åa]rt)
-        \s+(?:sales\s+)?(?:orders?|order\s+no\.?|ref(?:erence)?\.?|r[ée]f(?:[ée]rence)?\.?|referencia|rif\.?|referentie
+        \s+(?:sales\s+)?(?:order\s+confirmation|orders?|order\s+no\.?|ref(?:erence)?\.?|r[ée]f(?:[ée]rence)?\.?|referencia|rif\.?|referentie
             |zeichen|auftrag(?:snummer)?|commande|pedido|ordine|ordernummer|encomenda|zam[óo]wienie|PI)
     | sales\s+orders? | s/o | auftragsbest[äa]tigung | ab-?\s?nr\.? | auftrags-?nr\.? | auftragsnummer
     | order\s+confirmation | proforma(?:\s+invoice)? | p/i | confirmaci[óo]n\s+de\s+pedido | conferma\s+d'ordine
@@ -213,13 +213,18 @@ _VENDOR_WORDS = r"""
 
 _FILLER = r"(?:\s*(?:[:#№]|n[°ºo]\.?|n\.\s?º|no\.?(?=\s*[#:]?\s*\w)|nr\.?|num\.?|numbers?|nummer|numero|n[úu]mero|num[ée]ro|番号|号|번호))*\s*[:#]?\s*"
 _TOKEN = r"[^\W_]+(?:[-/.][^\W_]+)*"
+# a token that holds a digit: letter groups ("PPC/EXP/"), an optional separator, then the digits and the rest.
+# Written without nested optional repeats so that a long run of letters cannot make it backtrack exponentially.
+_DIGIT_TOKEN = r"(?:[^\W\d_]+(?:[-/.][^\W\d_]+)*[-#/.]?)?\d[^\W_]*(?:[-/.][^\W_]+)*"
+# a qualifier is a whole word ("Auftrag" is not "Auftragsbestätigung") unless digits follow at once ("po4512")
+_WORD_END = r"(?:(?=\d)|(?![^\W_])|(?<=[^\x00-\u2fff]))"
 
 _SCAN = re.compile(
     rf"""
     (?<![^\W_])(?:
-        (?P<vq>{_VENDOR_WORDS}){_FILLER}(?P<vtok>{_TOKEN})
-      | (?P<pq>{_PO_WORDS}){_FILLER}(?P<ptok>{_TOKEN})
-      | (?P<tok>{_TOKEN})
+        (?P<vq>{_VENDOR_WORDS}){_WORD_END}{_FILLER}(?P<vtok>{_TOKEN})
+      | (?P<pq>{_PO_WORDS}){_WORD_END}{_FILLER}(?P<ptok>{_TOKEN})
+      | (?P<tok>{_DIGIT_TOKEN})
     )
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -273,13 +278,14 @@ _UNIT_AFTER = re.compile(
     )(?![^\W\d_])""",
     re.IGNORECASE | re.VERBOSE,
 )
-_STREET = re.compile(
-    r"""(?:\b(?:street|st\.|road|rd\.?|avenue|ave\.?|blvd\.?|boulevard|lane|drive|pkwy|parkway|highway|hwy|suite|ste\.|unit|floor
-        |straße|strasse|str\.|weg|allee|platz|gasse|via|viale|piazza|corso|rue|avenida|avda\.?|av\.|calle|c/|carrera|rua|travessa
-        |ulica|ul\.|gatan|vägen|laan|straat|plein|gracht|lote|pabellón|nave|polígono|pol\.|zona\s+industrial|industrial\s+estate
-        |building|bldg|plot|midc|district|road\s+no)\b|[A-Z]{2}\s\d{5}\b|\b\d{4,5}-\d{3}\b)""",
-    re.IGNORECASE | re.VERBOSE,
-)
+# street words on the left ("Via Roma 12", "Blvd. Aeropuerto 12007") or the right ("4527 Lakeside Ave") of a number
+_STREET_WORDS = r"""(?:street|st\.|road|rd\.?|avenue|ave\.?|blvd\.?|boulevard|lane|drive|pkwy|parkway|highway|hwy|suite|ste\.
+    |unit|floor|straße|strasse|str\.|weg|allee|platz|gasse|(?-i:Via|Viale)|piazza|corso|rue|avenida|avda\.?|av\.|calle|c/
+    |carrera|rua|travessa|ulica|ul\.|gatan|vägen|laan|straat|plein|gracht|lote|pabellón|nave|polígono|pol\.|zona\s+industrial
+    |industrial\s+estate|building|bldg|plot|midc|district|road\s+no|hall|halle|box)"""
+_STREET_LEFT = re.compile(rf"(?<![^\W_]){_STREET_WORDS}(?![^\W_])[^\n]{{0,30}}$", re.IGNORECASE | re.VERBOSE)
+_STREET_RIGHT = re.compile(rf"^[^\n]{{0,30}}?(?<![^\W_]){_STREET_WORDS}(?![^\W_])", re.IGNORECASE | re.VERBOSE)
+_POSTAL_LINE = re.compile(r"\b[A-Z]{2}\s\d{5}\b|\b\d{4}-\d{3}\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b")
 _CITY_AFTER = re.compile(r"^\s+[A-ZÄÖÜÉ][\w'-]+(?:\s+[A-ZÄÖÜÉ(][\w()'.-]+)?\s*(?:$|[,|·•–(]|\s-\s)")
 _MONTH_NEAR = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier"
@@ -308,8 +314,12 @@ class _Scan:
 
 
 def _masks(text: str) -> list[tuple[int, int]]:
-    masked = [m.span() for m in _URL_OR_MAIL.finditer(text)]
-    masked.extend(m.span() for m in _PO_BOX.finditer(text))
+    masked: list[tuple[int, int]] = []
+    lowered = text.lower()
+    if "@" in text or "www." in lowered or "http" in lowered:
+        masked.extend(m.span() for m in _URL_OR_MAIL.finditer(text))
+    if "box" in lowered or "post" in lowered or "apartado" in lowered or "casella" in lowered:
+        masked.extend(m.span() for m in _PO_BOX.finditer(text))
     for m in _IBAN_LIKE.finditer(text):
         compact = m.group().replace(" ", "")
         left = text[max(0, m.start() - 12) : m.start()].lower()
@@ -358,13 +368,14 @@ def _bare_rejection(text: str, start: int, end: int, token: str) -> str | None:
         return "quantity or measure"
     if re.search(r"(?:\bx|×|qty\.?)\s*$", left, re.I):
         return "quantity"
-    if _looks_like_date(token) or _MONTH_NEAR.search(left) or re.match(r"\s*(?:\.|st|nd|rd|th)?\s*(?:of\s+)?[a-z]{3,9}\b", right, re.I) and _month_word(right):
+    if _looks_like_date(token) or _MONTH_NEAR.search(left) or (re.match(r"\s*(?:\.|st|nd|rd|th)?\s*(?:of\s+)?[a-z]{3,9}\b", right, re.I) and _month_word(right)):
         return "date"
     digits = re.sub(r"\D", "", token)
     if len(digits) in (8, 12, 13, 14) and ean.is_valid(digits):
         return "EAN/GTIN"
-    line = text[line_start:line_end]
-    if _STREET.search(line) or _CITY_AFTER.match(right) and not re.search(r"[a-z]{3,}\s+\S*$", left):
+    if _STREET_LEFT.search(left) or _STREET_RIGHT.search(right) or _POSTAL_LINE.search(text, line_start, line_end):
+        return "address"
+    if _CITY_AFTER.match(right) and not re.search(r"[a-z]{3,}\s+\S*$", left):
         return "address"
     return None
 
@@ -414,12 +425,13 @@ def _resolve_token(scan: _Scan, token: str, start: int, end: int) -> None:
     index = scan.index
     letters, rest = _split_letters(token)
     if letters:
-        if index.is_po_prefix(letters) and (found := index.by_compact(token)):
+        found = index.by_compact(token) if index.is_po_prefix(letters) else None
+        if found is None and letters in _PO_ABBREVIATIONS and rest and not re.search(r"[^\W\d_]", rest):
+            found = index.by_digits(rest, qualified=True)
+        if found is not None:
             scan.add(found, start, end, "exact", "po")
-        elif letters in _PO_ABBREVIATIONS and rest and not re.search(r"[^\W\d_]", rest):
-            scan.add(index.by_digits(rest, qualified=True), start, end, "exact", "po")
-        elif (found := index.vendor_by_compact(token)) is not None:
-            scan.add(found, start, end, "exact", "vendor_ref")
+        else:
+            scan.add(index.vendor_by_compact(token), start, end, "exact", "vendor_ref")
         return
     if re.search(r"[^\W\d_]", token):
         return  # 6205-2RS, 3GB: digits glued to letters are part or tracking numbers
@@ -463,7 +475,7 @@ def find_po_references(text: str, index: PONumberIndex) -> list[POReference]:
             continue
         resolve = _resolve_vendor_qualified if name == "vtok" else _resolve_po_qualified
         # the reported spelling includes its qualifier: "P.O. #4512", "commande n° 4549"
-        if not resolve(scan, token, start, end, m.start()) and name == "ptok":
+        if not resolve(scan, token, start, end, m.start()) and (name == "ptok" or _split_letters(token)[0]):
             # "PO Box", "order 500 pcs": the word did not qualify a PO; still read the token on its own
             _resolve_token(scan, token, start, end)
         consumed = end
