@@ -37,10 +37,11 @@ from typing import Protocol
 import httpx
 import pytest
 from imapclient import IMAPClient
+from sqlalchemy.engine import make_url
 
 from tests.servers.certs import TlsCert, make_self_signed
 from tests.servers.dovecot import Dovecot, start_dovecot
-from tests.servers.processes import ServerStartError
+from tests.servers.processes import ServerStartError, port_open
 from tests.servers.smtp import CaptureHandler, LmtpDeliverHandler, SmtpServer
 from tests.servers.telegram_emulator import TelegramEmulator, start_emulator
 from tests.servers.telegram_user import FakeUser
@@ -194,9 +195,18 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """A libpq URL (postgresql://user@host:port/db) of a server the tests may create databases on."""
+    """LIAISON_TEST_POSTGRES_URL as given (e.g. postgresql://postgres@127.0.0.1:5432/test).
+
+    Skips, with the reason scripts/test-deps.sh recorded if any, when it is unset or nothing
+    answers at its host and port.
+    """
     url = os.environ.get(POSTGRES_ENV)
+    recorded = POSTGRES_STATUS.read_text().strip() if POSTGRES_STATUS.exists() else ""
+    because = f" ({recorded})" if recorded else ""
     if not url:
-        why = POSTGRES_STATUS.read_text().strip() if POSTGRES_STATUS.exists() else ""
-        pytest.skip(f"{POSTGRES_ENV} is not set" + (f" ({why})" if why else ""))
+        pytest.skip(f"{POSTGRES_ENV} is not set{because}")
+    parsed = make_url(url)
+    host, port = parsed.host or "127.0.0.1", parsed.port or 5432
+    if not port_open(port, host):
+        pytest.skip(f"no PostgreSQL answers at {host}:{port} ({POSTGRES_ENV}){because}")
     return url
