@@ -1,0 +1,102 @@
+"""`liaison interpret DATASET`: run a labelled dataset through the live reply pipeline, send nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+
+from api.cli import app, fail
+from api.dataset import read_messages
+from core.purchase_orders.importer import import_path
+from core.replies.pipeline import PipelineContext, process_inbound
+from core.settings import get_settings
+from models import Message
+from models.db import create_engine, create_sessionmaker
+from models.migrate import upgrade
+
+BATCH = 50  # messages per transaction: commits are the cost that batching removes
+
+
+def _answer(message_id: str, understanding: dict[str, Any] | None) -> dict[str, Any]:
+    u = understanding or {}
+    return {
+        "id": message_id,
+        "po_numbers": u.get("po_numbers", []),
+        "intent": u.get("intent"),
+        "eta": u.get("eta"),
+        "ship_date": u.get("ship_date"),
+        "tracking_numbers": u.get("tracking_numbers", []),
+        "carrier": u.get("carrier"),
+        "quantities": u.get("quantities", {}),
+    }
+
+
+async def interpret_dataset(root: Path, out: TextIO) -> int:
+    with tempfile.TemporaryDirectory(prefix="liaison-interpret-") as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/interpret.db"
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        sessions = create_sessionmaker(engine)
+        try:
+            async with sessions() as session, session.begin():
+                await import_path(session, root / "purchase_orders.json", quiet=True)
+            ctx = PipelineContext.from_settings(get_settings())
+            count = 0
+            batch: list[tuple[str, int]] = []
+            session = sessions()
+            try:
+                await session.begin()
+                for item in read_messages(root):
+                    inbound = item.inbound
+                    result = await process_inbound(session, inbound, now=inbound.received_at, ctx=ctx)
+                    batch.append((item.id, result.message_id))
+                    if len(batch) >= BATCH:
+                        await _flush(session, batch, out)
+                        count += len(batch)
+                        batch = []
+                        await session.begin()
+                await _flush(session, batch, out)
+                count += len(batch)
+            finally:
+                await session.close()
+            return count
+        finally:
+            await engine.dispose()
+
+
+async def _flush(session: Any, batch: list[tuple[str, int]], out: TextIO) -> None:
+    await session.commit()
+    for dataset_id, message_id in batch:
+        stored = await session.get(Message, message_id)
+        out.write(json.dumps(_answer(dataset_id, stored.understanding if stored else None), ensure_ascii=False))
+        out.write("\n")
+    await session.commit()
+
+
+@app.command()
+def interpret(
+    dataset: Path = typer.Argument(..., help="Dataset folder: purchase_orders.json, messages.jsonl, eml/."),
+    out: Path = typer.Option(None, "--out", help="Write answers here instead of standard output."),
+) -> None:
+    """Read every message of a labelled dataset through the live pipeline and print one JSON answer each.
+
+    The dataset's vendors and POs are loaded into a throwaway database; nothing is sent anywhere.
+    """
+    for name in ("purchase_orders.json", "messages.jsonl"):
+        if not (dataset / name).is_file():
+            fail(f"{dataset} has no {name}")
+    handle = out.open("w", encoding="utf-8") if out else sys.stdout
+    try:
+        count = asyncio.run(interpret_dataset(dataset, handle))
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        if out:
+            handle.close()
+    typer.echo(f"{count} messages interpreted", err=True)

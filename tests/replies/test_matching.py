@@ -1,0 +1,89 @@
+"""The matcher's evidence rules, on plain data: strong evidence wins, weak evidence needs an order topic,
+another vendor's PO never matches, and ambiguity goes to review instead of a guess."""
+
+from __future__ import annotations
+
+from core.replies.matching import LineInfo, MatchInputs, POInfo, decide
+from core.replies.references import PONumberIndex, find_po_references
+from core.replies.schemas import Intent
+
+BOLTS = POInfo(
+    1, "PO-4512", 10, "sent", None, (LineInfo(1, "M8-HEX-50", "AF-8850", "Hex bolt M8x50 zinc plated", 500),)
+)
+NUTS = POInfo(2, "PO-4561", 10, "confirmed", "SO-88213", (LineInfo(1, "M8-NUT", "AF-N08", "Hex nut M8 class 8", 1000),))
+OTHER_VENDOR = POInfo(3, "PO-4602", 20, "sent", None, (LineInfo(1, "22210E", None, "Spherical roller bearing", 4),))
+INDEX = PONumberIndex.from_numbers(["PO-4512", "PO-4561", "PO-4602"], [("PO-4561", "SO-88213")])
+BY_NUMBER = {p.number: p for p in (BOLTS, NUTS, OTHER_VENDOR)}
+
+
+def inputs(text: str, **kw: object) -> MatchInputs:
+    refs = [(r, BY_NUMBER[r.po_number]) for r in find_po_references(text, INDEX)]
+    base = MatchInputs(sender_vendor_id=10, text=text, text_refs=refs, vendor_open_pos=[BOLTS, NUTS])
+    for k, v in kw.items():
+        setattr(base, k, v)
+    return base
+
+
+def numbers(text: str, intent: Intent = Intent.SHIPPED, **kw: object) -> list[str]:
+    return [m.po_number for m in decide(inputs(text, **kw), intent).matches]
+
+
+def test_po_number_in_text() -> None:
+    assert numbers("PO-4512 shipped today") == ["PO-4512"]
+
+
+def test_two_pos_in_one_message() -> None:
+    assert sorted(numbers("rest of 4512 and the nuts for PO 4561 went out today")) == ["PO-4512", "PO-4561"]
+
+
+def test_negated_number_is_taken_back() -> None:
+    assert numbers("sorry, that email should say 4561 not 4512") == ["PO-4561"]
+
+
+def test_another_vendors_po_never_matches() -> None:
+    decision = decide(inputs("PO-4602 has shipped"), Intent.SHIPPED)
+    assert decision.matches == []
+    assert decision.foreign_po_numbers == ["PO-4602"]
+
+
+def test_thread_when_text_names_no_po() -> None:
+    assert numbers("all shipped today", thread=[(NUTS, "thread")]) == ["PO-4561"]
+
+
+def test_text_overrides_thread() -> None:
+    assert numbers("PO-4512 shipped", thread=[(NUTS, "thread")]) == ["PO-4512"]
+
+
+def test_vendor_reference() -> None:
+    assert numbers("your order under our ref SO-88213 is confirmed", Intent.CONFIRMED) == ["PO-4561"]
+
+
+def test_item_code_on_one_po() -> None:
+    assert numbers("AF-8850 went out this morning") == ["PO-4512"]
+
+
+def test_item_on_several_pos_goes_to_review() -> None:
+    twin = POInfo(4, "PO-4599", 10, "sent", None, (LineInfo(1, "M8-HEX-50", "AF-8850", "Hex bolt M8x50", 200),))
+    decision = decide(inputs("AF-8850 shipped", vendor_open_pos=[BOLTS, twin]), Intent.SHIPPED)
+    assert decision.matches == [] and decision.needs_review
+    assert {c.po_number for c in decision.candidates} == {"PO-4512", "PO-4599"}
+
+
+def test_only_open_po_needs_an_order_topic() -> None:
+    assert numbers("shipped today", vendor_open_pos=[BOLTS]) == ["PO-4512"]
+    assert numbers("Happy holidays to the whole team!", Intent.UNRELATED, vendor_open_pos=[BOLTS]) == []
+
+
+def test_several_open_pos_and_no_evidence_is_review() -> None:
+    decision = decide(inputs("shipped today"), Intent.SHIPPED)
+    assert decision.matches == [] and decision.needs_review
+
+
+def test_untrusted_sender_matches_nothing() -> None:
+    decision = decide(inputs("PO-4512 shipped", sender_vendor_id=None), Intent.SHIPPED)
+    assert decision.matches == []
+
+
+def test_conversation_is_weak_evidence() -> None:
+    assert numbers("shipped today", conversation=[NUTS]) == ["PO-4561"]
+    assert numbers("can you send the drawing?", Intent.QUESTION, conversation=[NUTS]) == []
