@@ -1,6 +1,7 @@
 """SQLAlchemy ORM models: storage only, no domain rules."""
 
 from models.alert import BuyerAlert
+from models.api_token import ApiToken, UserPassword
 from models.base import Base
 from models.escalation import Escalation, EscalationNote
 from models.event import POEvent
@@ -16,6 +17,7 @@ from models.user import User
 from models.vendor import Vendor, VendorContact, VendorDomain
 
 __all__ = [
+    "ApiToken",
     "AppSetting",
     "Base",
     "BuyerAlert",
@@ -36,6 +38,7 @@ __all__ = [
     "ShipmentLine",
     "ShipmentTracking",
     "User",
+    "UserPassword",
     "Vendor",
     "VendorContact",
     "VendorDomain",
