@@ -145,9 +145,7 @@ def is_auto_reply(headers: Mapping[str, str], structure: Structure) -> bool:
     return bool(_OUT_OF_OFFICE_SUBJECT.search(_header(headers, "subject")))
 
 
-def classify(
-    headers: Mapping[str, str], structure: Structure, from_address: str, from_name: str
-) -> MessageKind:
+def classify(headers: Mapping[str, str], structure: Structure, from_address: str, from_name: str) -> MessageKind:
     """Bounce first (auto-reply signals also fire on most bounces), then auto-reply, else message.
 
     `headers` maps lower-cased header names to their decoded (capped) values.

@@ -18,15 +18,72 @@ MAX_NODES = 50_000
 MAX_DEPTH = 200
 
 _VOID = frozenset(
-    "area base br col embed hr img input link meta param source track wbr basefont frame keygen".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "basefont",
+        "frame",
+        "keygen",
+    ]
 )
-_SKIP = frozenset("head style script title template noscript xml svg object".split())
+_SKIP = frozenset(["head", "style", "script", "title", "template", "noscript", "xml", "svg", "object"])
 _BLOCK = frozenset(
-    (
-        "address article aside blockquote center dd details dir div dl dt fieldset figcaption figure "
-        "footer form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol p pre section summary table "
-        "tbody thead tfoot tr ul body html caption"
-    ).split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "dd",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+        "body",
+        "html",
+        "caption",
+    ]
 )
 _CELL = frozenset(("td", "th"))
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -239,7 +296,7 @@ def _render(node: _Node) -> str:
                     parts.append(collapsed)
             continue
         tag = item.tag
-        if tag in _SKIP or tag.startswith("o:") and not item.children:
+        if tag in _SKIP or (tag.startswith("o:") and not item.children):
             continue
         if tag == "br":
             parts.append("\n")

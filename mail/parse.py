@@ -10,12 +10,13 @@ parts and nesting, TNEF unpacking, and DSN reading for bounces.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import email
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -25,7 +26,6 @@ from email.utils import getaddresses, parsedate_to_datetime
 from core.inbound import Channel, InboundAttachment, InboundMessage, MessageKind
 from mail.classify import Structure, classify, out_of_office_until
 from mail.html_text import html_to_text, split_html
-
 from mail.reply_text import split_reply
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -89,7 +89,7 @@ class ParsedEmail:
     bounced_message_ids: tuple[str, ...] = ()
     bounced_recipients: tuple[str, ...] = ()
     bounce_permanent: bool = False
-    auto_reply_until: date | None = None
+    auto_reply_until: dt.date | None = None
     defects: tuple[str, ...] = field(default=())
 
 
@@ -102,7 +102,7 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     """Header values as written (unparsed), capped; lower-cased names."""
     out: dict[str, list[str]] = {}
     try:
-        items = msg.raw_items()  # type: ignore[attr-defined]
+        items = msg.raw_items()
     except Exception:
         return out
     for count, (name, value) in enumerate(items):
@@ -397,14 +397,18 @@ def _walk_message(msg: Message) -> _Walk:
             _add_attachment(walk, filename or "message.eml", ctype, data)
             continue
         if ctype in {"text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header"}:
-            walk.original_headers.append(_decode_bytes(_payload_bytes(part)[:MAX_BODY_BYTES], _param(part, "charset"))[0])
+            walk.original_headers.append(
+                _decode_bytes(_payload_bytes(part)[:MAX_BODY_BYTES], _param(part, "charset"))[0]
+            )
             continue
         is_tnef = ctype == "application/ms-tnef" or filename.lower() == "winmail.dat"
         if is_tnef:
             _read_tnef(walk, _payload_bytes(part))
             continue
-        if ctype in {"text/plain", "text/html"} and disposition != "attachment" and not (
-            filename and disposition == "inline" and ctype == "text/plain" and walk.plain
+        if (
+            ctype in {"text/plain", "text/html"}
+            and disposition != "attachment"
+            and not (filename and disposition == "inline" and ctype == "text/plain" and walk.plain)
         ):
             raw = _payload_bytes(part)
             if len(raw) > MAX_BODY_BYTES:
@@ -463,7 +467,7 @@ def _message_text(part: Message) -> str:
         for block in payload[:200]:
             if isinstance(block, Message):
                 try:
-                    blocks.append("\n".join(f"{k}: {v}" for k, v in block.raw_items()))  # type: ignore[attr-defined]
+                    blocks.append("\n".join(f"{k}: {v}" for k, v in block.raw_items()))
                 except Exception:
                     continue
     return "\n\n".join(blocks)
@@ -480,7 +484,9 @@ def _choose_body(walk: _Walk) -> tuple[str, str, str, str]:
     html_raw = "\n".join(walk.html)
     html_full = html_to_text(html_raw) if html_raw.strip() else ""
     # Prefer text/plain unless it is only a stub of the HTML ("view this mail in a browser").
-    use_plain = bool(plain.strip()) and not (html_full and len(plain.strip()) < 0.2 * len(html_full) and len(plain) < 200)
+    use_plain = bool(plain.strip()) and not (
+        html_full and len(plain.strip()) < 0.2 * len(html_full) and len(plain) < 200
+    )
     if use_plain:
         parts = split_reply(plain)
         return plain.strip(), parts.new_text, parts.quoted_text, parts.signature
@@ -503,7 +509,7 @@ def _bounce_details(walk: _Walk, body: str) -> tuple[tuple[str, ...], tuple[str,
     ids: list[str] = []
     for original in walk.originals:
         try:
-            values = [v for k, v in original.raw_items() if k.lower() == "message-id"]  # type: ignore[attr-defined]
+            values = [v for k, v in original.raw_items() if k.lower() == "message-id"]
         except Exception:
             values = []
         for value in values[:1]:
@@ -598,7 +604,7 @@ def _parse(raw: bytes, max_bytes: int) -> ParsedEmail:
     bounced_ids: tuple[str, ...] = ()
     bounced_recipients: tuple[str, ...] = ()
     permanent = False
-    until: date | None = None
+    until: dt.date | None = None
     sent_at = _date(_first(headers, "date"))
     if kind is MessageKind.BOUNCE:
         bounced_ids, bounced_recipients, permanent = _bounce_details(walk, text)

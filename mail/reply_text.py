@@ -683,20 +683,22 @@ def split_reply(text: str) -> ReplyParts:
     if cut < n and text_lines == 1:
         greeting = next(k for k in range(start, cut) if kinds[k] == "t")
         after = _skip_quote_block(lines, kinds, cut)
-        if _GREETING.match(lines[greeting]) and kinds[cut] == "b" and after > cut + 1 and kinds[after - 1] in "qe":
-            if any(kinds[k] == "t" for k in range(after, n)):
-                quoted_idx.extend(range(cut, after))
-                new_idx.extend(k for k in range(start, cut) if kinds[k] != "q")
-                start = after
-                cut = n
-                for i in range(start, n):
-                    if (
-                        kinds[i] != "t"
-                        and any(kinds[k] == "t" for k in range(start, i))
-                        and _quote_start(lines, kinds, i)
-                    ):
-                        cut = i
-                        break
+        bottom_posted = (
+            _GREETING.match(lines[greeting]) is not None
+            and kinds[cut] == "b"
+            and after > cut + 1
+            and kinds[after - 1] in "qe"
+            and any(kinds[k] == "t" for k in range(after, n))
+        )
+        if bottom_posted:
+            quoted_idx.extend(range(cut, after))
+            new_idx.extend(k for k in range(start, cut) if kinds[k] != "q")
+            start = after
+            cut = n
+            for i in range(start, n):
+                if kinds[i] != "t" and any(kinds[k] == "t" for k in range(start, i)) and _quote_start(lines, kinds, i):
+                    cut = i
+                    break
 
     # Inside the reply region: signature delimiter / mobile signature / disclaimer cut to the
     # signature part; `>` lines (inline replies) go to the quoted part.
