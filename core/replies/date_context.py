@@ -20,7 +20,7 @@ _SHIP_STRONG = (
     r"abholung", r"ausgeliefert", r"warenausgang",
     r"expédi", r"expedi", r"envoy", r"enlèvement", r"partie?s?\b", r"partir", r"partent", r"chargé",
     r"envi[aáo]", r"envío", r"envío", r"despach", r"embarc", r"carg[aóu]", r"sal(?:e|en|ió|drá|drán|ida)\b",
-    r"spedi", r"spediz", r"partit", r"partir", r"caric", r"ritir",
+    r"spedi(?!t[eo]ur)", r"partit", r"partir", r"caric", r"ritir",
     r"verzend", r"verzond", r"verstuur", r"vertrek", r"vertrok", r"verscheep", r"opgehaald",
     r"envi[aá]", r"expedi[çc]", r"despachad", r"seguem\b", r"segue\b",
     r"wysł", r"wysy[lł]", r"nadan", r"skick", r"avgå", r"sendt", r"afsendt", r"lähet",
