@@ -15,7 +15,8 @@ from threading import Lock
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2.runtime import Context
 
 from core.messages.formatting import Formatter
 from core.messages.translations import ENGLISH, Translations, load_catalogs
@@ -45,11 +46,36 @@ def parse_locale(language: str | None) -> Locale:
         return Locale.parse(DEFAULT_LANGUAGE)
 
 
-class MessageRenderer:
-    """One Jinja2 environment per locale (filters and translations bound to it), built on first use."""
+@pass_context
+def ack_facts(context: Context) -> list[dict[str, Any]]:
+    """What an acknowledgement lists: `facts` when the queuer gave them, else one fact per matched PO
+    built from the reply pipeline's flat understanding (intent, po_numbers, carrier, tracking_numbers, eta)."""
+    facts = context.get("facts")
+    if isinstance(facts, list):
+        return [f for f in facts if isinstance(f, dict)]
+    numbers = context.get("po_numbers") or []
+    return [
+        {
+            "po_number": str(number),
+            "intent": context.get("intent"),
+            "carrier": context.get("carrier"),
+            "tracking": list(context.get("tracking_numbers") or []),
+            "eta": context.get("eta"),
+            "ship_date": context.get("ship_date"),
+        }
+        for number in numbers
+    ]
 
-    def __init__(self, messages_dir: Path = MESSAGES_DIR) -> None:
+
+class MessageRenderer:
+    """One Jinja2 environment per locale (filters and translations bound to it), built on first use.
+
+    `defaults` fill context keys every template may use (e.g. `buyer_company`) when the queuer left them out.
+    """
+
+    def __init__(self, messages_dir: Path = MESSAGES_DIR, *, defaults: dict[str, Any] | None = None) -> None:
         self.messages_dir = messages_dir
+        self.defaults = dict(defaults or {})
         self.catalogs = load_catalogs(messages_dir / "i18n")
         self._envs: dict[str, Environment] = {}
         self._lock = Lock()
@@ -87,10 +113,12 @@ class MessageRenderer:
         )
         env.filters.update(Formatter(locale, timezone).filters())
         env.globals["locale"] = str(locale)
+        env.globals["ack_facts"] = ack_facts
         return env
 
     def render(self, kind: str, channel: str, language: str | None, context: dict[str, Any]) -> Rendered:
         locale = parse_locale(language)
+        context = {**self.defaults, **context}
         env = self.environment(locale, str(context.get("timezone") or "UTC"))
         base = f"{channel}/{kind}"
         try:
@@ -114,7 +142,9 @@ class MessageRenderer:
 
 @lru_cache(maxsize=1)
 def default_renderer() -> MessageRenderer:
-    return MessageRenderer()
+    from core.settings import get_settings
+
+    return MessageRenderer(defaults={"buyer_company": get_settings().buyer_company})
 
 
 def render(kind: str, channel: str, language: str | None, context: dict[str, Any]) -> Rendered:
