@@ -57,7 +57,9 @@ def _trie_pattern(phrases: dict[str, bool], *, bounded: bool) -> str:
         node[""] = stem
 
     def build(node: dict[str, object]) -> str:
-        alternatives = [_atom(ch) + build(child) for ch, child in sorted(node.items()) if ch and isinstance(child, dict)]
+        alternatives = [
+            _atom(ch) + build(child) for ch, child in sorted(node.items()) if ch and isinstance(child, dict)
+        ]
         end: str | None = None
         if "" in node:
             end = "" if (node[""] or not bounded) else r"(?![^\W_])"
@@ -81,7 +83,7 @@ def _atom(ch: str) -> str:
 class _Matcher:
     latin: re.Pattern[str]
     cjk: re.Pattern[str] | None
-    gaps: tuple[tuple[_Cue, re.Pattern[str]], ...]
+    gaps: tuple[tuple[_Cue, str, re.Pattern[str]], ...]
     exact: dict[str, tuple[_Cue, ...]]
     stems: dict[str, tuple[_Cue, ...]]
     max_stem: int
@@ -105,7 +107,13 @@ def _matcher() -> _Matcher:
     latin: dict[str, bool] = {}
     cjk: dict[str, bool] = {}
     for cue, table in CUE_TABLES.items():
+        lines: list[str] = []
         for line in table.strip().splitlines():
+            if line.startswith(" ") and lines:
+                lines[-1] += " " + line.strip()  # continuation of a long phrase list
+            else:
+                lines.append(line)
+        for line in lines:
             head, _, body = line.partition(":")
             lang, _, weight_text = head.strip().partition(" ")
             weight = float(weight_text)
@@ -120,7 +128,9 @@ def _matcher() -> _Matcher:
                 target[phrase] = target.get(phrase, False) or stem
     latin_re = re.compile(r"(?<![^\W_])" + _trie_pattern(latin, bounded=True))
     cjk_re = re.compile(_trie_pattern(cjk, bounded=False)) if cjk else None
-    gaps = tuple((_Cue(cue, lang, weight), re.compile(pattern)) for cue, lang, weight, pattern in GAP_PATTERNS)
+    gaps = tuple(
+        (_Cue(cue, lang, weight), needle, re.compile(pattern)) for cue, lang, weight, needle, pattern in GAP_PATTERNS
+    )
     return _Matcher(
         latin_re,
         cjk_re,
@@ -211,7 +221,9 @@ def _collect(text: str, factor: float, where: str, evidence: _Evidence) -> None:
                 # "our order confirmation OC26-..." names a document, it does not confirm anything now
                 weight *= 0.3
                 tag += ":reference"
-            if name in ("shipped", "delivered", "confirmed", "cancelled", "delayed") and _negated(cased, start, end, cjk):
+            if name in ("shipped", "delivered", "confirmed", "cancelled", "delayed") and _negated(
+                cased, start, end, cjk
+            ):
                 # "not yet shipped", "cannot confirm": the opposite of the cue, which reads as a hold-up
                 if name in ("shipped", "delivered", "confirmed"):
                     evidence.scores["delayed"] += 0.6 * weight
@@ -229,7 +241,9 @@ def _collect(text: str, factor: float, where: str, evidence: _Evidence) -> None:
             else:
                 evidence.scores[name] += weight
             evidence.signals.append(tag)
-    for cue, pattern in matcher.gaps:
+    for cue, needle, pattern in matcher.gaps:
+        if needle not in lowered:
+            continue
         for m in pattern.finditer(lowered):
             key = "confirmed" if cue.cue == "future_ship" else cue.cue
             evidence.scores[key] += cue.weight * factor
@@ -264,7 +278,9 @@ _PO_INTENTS = (
 )
 
 
-def _decide(scores: dict[str, float], questions: int, has_tracking: bool, has_date: bool) -> tuple[dict[Intent, float], list[str]]:
+def _decide(
+    scores: dict[str, float], questions: int, has_tracking: bool, has_date: bool
+) -> tuple[dict[Intent, float], list[str]]:
     """Turn cue sums into intent scores, applying the precedence rules for messages that say two things."""
     notes: list[str] = []
     s = {intent: scores.get(intent.value, 0.0) for intent in Intent}

@@ -204,14 +204,18 @@ _PO_WORDS = r"""
 # The vendor's own order: its number is a vendor reference, never the buyer's PO number.
 _VENDOR_WORDS = r"""
     (?:our|ons|onze|unser(?:e|em|en|er)?|notre|nos|nuestr[oa]s?|nostr[oa]|ns\.|nosso|nossa|nasz[ae]?|v[åa]r|v[åa]rt)
-        \s+(?:sales\s+)?(?:order\s+confirmation|orders?|order\s+no\.?|ref(?:erence)?\.?|r[ée]f(?:[ée]rence)?\.?|referencia|rif\.?|referentie
+        \s+(?:sales\s+)?(?:order\s+confirmation|orders?|order\s+no\.?|ref(?:erence)?\.?|r[ée]f(?:[ée]rence)?\.?
+          |referencia|rif\.?|referentie
             |zeichen|auftrag(?:snummer)?|commande|pedido|ordine|ordernummer|encomenda|zam[óo]wienie|PI)
     | sales\s+orders? | s/o | auftragsbest[äa]tigung | ab-?\s?nr\.? | auftrags-?nr\.? | auftragsnummer
     | order\s+confirmation | proforma(?:\s+invoice)? | p/i | confirmaci[óo]n\s+de\s+pedido | conferma\s+d'ordine
     | orderbevestiging | confirmation\s+de\s+commande
 """
 
-_FILLER = r"(?:\s*(?:[:#№]|n[°ºo]\.?|n\.\s?º|no\.?(?=\s*[#:]?\s*\w)|nr\.?|num\.?|numbers?|nummer|numero|n[úu]mero|num[ée]ro|番号|号|번호))*\s*[:#]?\s*"
+_FILLER = (
+    r"(?:\s*(?:[:#№]|n[°ºo]\.?|n\.\s?º|no\.?(?=\s*[#:]?\s*\w)|nr\.?|num\.?|numbers?|nummer|numero|n[úu]mero"
+    r"|num[ée]ro|番号|号|번호))*\s*[:#]?\s*"
+)
 _TOKEN = r"[^\W_]+(?:[-/.][^\W_]+)*"
 # a token that holds a digit: letter groups ("PPC/EXP/"), an optional separator, then the digits and the rest.
 # Written without nested optional repeats so that a long run of letters cannot make it backtrack exponentially.
@@ -231,7 +235,8 @@ _SCAN = re.compile(
 )
 # A qualifier followed by a list: "orders 4536 and 4579", "ordini 4536 e 4579", "PO 4512, 4561 & 4600".
 _LIST_NEXT = re.compile(
-    rf"\s*(?:,|&|\+|/|;|\band\b|\bund\b|\be\b|\by\b|\bet\b|\ben\b|\bi\b|\boch\b|\bog\b|\bve\b|\bsowie\b|、|和|及び|및)\s*#?\s*(?P<tok>{_TOKEN})",
+    r"\s*(?:,|&|\+|/|;|\band\b|\bund\b|\be\b|\by\b|\bet\b|\ben\b|\bi\b|\boch\b|\bog\b|\bve\b|\bsowie\b"
+    rf"|、|和|及び|및)\s*#?\s*(?P<tok>{_TOKEN})",
     re.IGNORECASE,
 )
 # Abbreviations glued to the number that mean "purchase order" (OC-0012019 = orden de compra).
@@ -240,7 +245,9 @@ _PO_ABBREVIATIONS = frozenset({"PO", "OC", "BC", "ODA", "OA", "PR", "BEST", "BES
 _URL_OR_MAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 _VAT_LIKE = re.compile(r"\b[A-Z]{2}[ ]?\d[\d ]{6,14}\d(?:[ ]?[A-Z]\d{2})?\b")
-_PO_BOX = re.compile(r"\b(?:p\.?\s?o\.?\s*box|postfach|apartado(?:\s+de\s+correos)?|bo[îi]te\s+postale|casella\s+postale)\b", re.I)
+_PO_BOX = re.compile(
+    r"\b(?:p\.?\s?o\.?\s*box|postfach|apartado(?:\s+de\s+correos)?|bo[îi]te\s+postale|casella\s+postale)\b", re.I
+)
 
 # --- contexts that make a number something else -------------------------------------------------------------
 
@@ -248,19 +255,28 @@ _NEG_LABEL = re.compile(
     r"""(?:
         tel|tél|phone|telephone|téléphone|telefon|teléfono|telefono|telefone|fax|mobile?|mob|móvil|cell|handy|gsm
       | whatsapp|wechat|skype|hotline|[tpfm](?=\s*:)
-      | vat|ust|ust-?idnr|ust-?id|tva|iva|btw|gst|gstin|cif|nif|nipc|siren|siret|rcs|kvk|hrb|hra|cin|rfc|abn|ein|p\.?\s?iva
+      | vat|ust|ust-?idnr|ust-?id|tva|iva|btw|gst|gstin|cif|nif|nipc|siren|siret|rcs|kvk|hrb|hra|cin|rfc|abn|ein
+        |p\.?\s?iva
       | company|reg|registered|registration|handelsregister|amtsgericht|registergericht|steuernummer|st\.-?nr
-      | iban|bic|swift|account|acc|acct|konto|kontonummer|sort\s+code|routing|aba|bank|blz|cuenta|conto|rekening|conta|clabe
-      | invoices?|inv|rechnung(?:s-?nr|snummer)?|re-?nr|facture|factura|fattura|fatura|faktura|factuur|faktúra|credit\s+note|gutschrift
+      | iban|bic|swift|account|acc|acct|konto|kontonummer|sort\s+code|routing|aba|bank|blz|cuenta|conto|rekening
+        |conta|clabe
+      | invoices?|inv|rechnung(?:s-?nr|snummer)?|re-?nr|facture|factura|fattura|fatura|faktura|factuur|faktúra
+        |credit\s+note|gutschrift
       | 請求書番号|請求書|发票号?|發票|인보이스|송장|h[óo]a\s+[đd][ơo]n
-      | lot|lots|batch|charge|chargen?-?nr|lote|lotto|partij|parti|šarže|serial|s/n|sn|seriennummer|serie|série|numéro\s+de\s+série
-      | tracking|track|trace|awb|waybill|air\s+waybill|sendung(?:snummer)?|paketnummer|consignment|parcel|guía|guia|suivi|colis
-      | spedizione|lettera\s+di\s+vettura|vrachtbrief|zending|envío|remessa|przesyłka|försändelse|container|cntr|b/l|bl|bill\s+of\s+lading|booking|seal
-      | sku|art|art\.-?nr|artikel(?:nummer|-?nr)?|article|articolo|artículo|item|part|p/n|pn|mpn|material|mat\.-?nr|model|modelo|modell|type|typ|ref\.?\s+fabricant|cod|código|codice|code
-      | case|ticket|incident|vorgang|kunden-?nr|kundennummer|customer\s+(?:no|number|id|account)|client|cliente|klant(?:nummer)?|debitor
+      | lot|lots|batch|charge|chargen?-?nr|lote|lotto|partij|parti|šarže|serial|s/n|sn|seriennummer|serie|série
+        |numéro\s+de\s+série
+      | tracking|track|trace|awb|waybill|air\s+waybill|sendung(?:snummer)?|paketnummer|consignment|parcel|guía|guia
+        |suivi|colis
+      | spedizione|lettera\s+di\s+vettura|vrachtbrief|zending|envío|remessa|przesyłka|försändelse|container|cntr|b/l
+        |bl|bill\s+of\s+lading|booking|seal
+      | sku|art|art\.-?nr|artikel(?:nummer|-?nr)?|article|articolo|artículo|item|part|p/n|pn|mpn|material|mat\.-?nr
+        |model|modelo|modell|type|typ|ref\.?\s+fabricant|cod|código|codice|code
+      | case|ticket|incident|vorgang|kunden-?nr|kundennummer|customer\s+(?:no|number|id|account)|client|cliente
+        |klant(?:nummer)?|debitor
       | box|postfach|apartado|zip|plz|postcode|postal|code\s+postal|cp|cap
       | qty|quantity|menge|anzahl|cantidad|quantité|quantità|aantal|quantidade|ilość|antal|množství|miktar
-      | pos|line|position|posición|posizione|positie|page|seite|version|rev|room|hall|halle|booth|stand|gate|dock|km|kw|wk|week|semana|semaine|settimana|woche|week
+      | pos|line|position|posición|posizione|positie|page|seite|version|rev|room|hall|halle|booth|stand|gate|dock|km
+        |kw|wk|week|semana|semaine|settimana|woche|week
       | dn|despatch\s+note|delivery\s+note|lieferschein|bon\s+de\s+livraison|albarán|albaran|ddt|pakbon|cmr|pod
       | ean|gtin|gln|upc|isbn|hs|hs\s+code|taric|eori|duns
     )\.?[\s:.#°º\-]*(?:no\.?|nr\.?|n[°º]\.?|\#|numbers?|nummer|num\.?)?[\s:.#°º\-]*$""",
@@ -271,28 +287,34 @@ _CURRENCY_BEFORE = re.compile(
 )
 _UNIT_AFTER = re.compile(
     r"""^\s?(?:
-        pcs?|pieces?|pz|pzas?|piezas|pezzi|pièces?|stk|stück|st|stuks|szt|ks|adet|uds?|units?|unidades|unités?|ea|nos|sets?
-      | pairs?|rolls?|rollen|rollos|rotoli|rouleaux|rolos|cartons?|ctns?|boxes|cajas|caixas|colli|pallets?|paletten|palets|bags?
+        pcs?|pieces?|pz|pzas?|piezas|pezzi|pièces?|stk|stück|st|stuks|szt|ks|adet|uds?|units?|unidades|unités?|ea
+          |nos|sets?
+      | pairs?|rolls?|rollen|rollos|rotoli|rouleaux|rolos|cartons?|ctns?|boxes|cajas|caixas|colli|pallets?|paletten
+        |palets|bags?
       | kg|g|t|lbs?|m|mm|cm|km|m2|m²|m3|l|ml|ft|in|%|€|\$|£|eur|usd|gbp|chf|cny|rmb|jpy|x|×|h|hrs?|uhr|min|days?|weeks?
       | tage|wochen|días|dias|jours|giorni|dagen|dni|dagar|dní|gün|个|件|台|本|個|개|日|天|일
     )(?![^\W\d_])""",
     re.IGNORECASE | re.VERBOSE,
 )
 # street words on the left ("Via Roma 12", "Blvd. Aeropuerto 12007") or the right ("4527 Lakeside Ave") of a number
-_STREET_WORDS = r"""(?:street|st\.|road|rd\.?|avenue|ave\.?|blvd\.?|boulevard|lane|drive|pkwy|parkway|highway|hwy|suite|ste\.
-    |unit|floor|straße|strasse|str\.|weg|allee|platz|gasse|(?-i:Via|Viale)|piazza|corso|rue|avenida|avda\.?|av\.|calle|c/
-    |carrera|rua|travessa|ulica|ul\.|gatan|vägen|laan|straat|plein|gracht|lote|pabellón|nave|polígono|pol\.|zona\s+industrial
+_STREET_WORDS = r"""(?:street|st\.|road|rd\.?|avenue|ave\.?|blvd\.?|boulevard|lane|drive|pkwy|parkway|highway|hwy
+  |suite|ste\.
+    |unit|floor|straße|strasse|str\.|weg|allee|platz|gasse|(?-i:Via|Viale)|piazza|corso|rue|avenida|avda\.?|av\.
+      |calle|c/
+    |carrera|rua|travessa|ulica|ul\.|gatan|vägen|laan|straat|plein|gracht|lote|pabellón|nave|polígono|pol\.
+      |zona\s+industrial
     |industrial\s+estate|building|bldg|plot|midc|district|road\s+no|hall|halle|box)"""
 _STREET_LEFT = re.compile(rf"(?<![^\W_]){_STREET_WORDS}(?![^\W_])[^\n]{{0,30}}$", re.IGNORECASE | re.VERBOSE)
 _STREET_RIGHT = re.compile(rf"^[^\n]{{0,30}}?(?<![^\W_]){_STREET_WORDS}(?![^\W_])", re.IGNORECASE | re.VERBOSE)
 _POSTAL_LINE = re.compile(r"\b[A-Z]{2}\s\d{5}\b|\b\d{4}-\d{3}\b|\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b")
 _CITY_AFTER = re.compile(r"^\s+[A-ZÄÖÜÉ][\w'-]+(?:\s+[A-ZÄÖÜÉ(][\w()'.-]+)?\s*(?:$|[,|·•–(]|\s-\s)")
 _MONTH_NEAR = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier"
-    r"|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio"
-    r"|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
-    r"|januari|februari|maart|mei|augustus|oktober|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro)\w*\.?\s*$",
-    re.IGNORECASE,
+    r"""\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|juni|juli|oktober|dezember
+      |janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril
+      |mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio
+      |settembre|ottobre|dicembre|januari|februari|maart|mei|augustus|janeiro|fevereiro|março|maio|junho|julho
+      |setembro|outubro|novembro|dezembro)\w*\.?\s*$""",
+    re.IGNORECASE | re.VERBOSE,
 )
 
 
@@ -332,7 +354,7 @@ def _masks(text: str) -> list[tuple[int, int]]:
 
 
 def _split_letters(token: str) -> tuple[str, str]:
-    """"OC-0012019" -> ("OC", "0012019"); "4512" -> ("", "4512")."""
+    """ "OC-0012019" -> ("OC", "0012019"); "4512" -> ("", "4512")."""
     m = re.match(r"([^\W\d_]*)[-#/. ]?(.*)", token)
     assert m is not None  # the pattern matches every string
     return m.group(1).upper(), m.group(2)
@@ -368,7 +390,11 @@ def _bare_rejection(text: str, start: int, end: int, token: str) -> str | None:
         return "quantity or measure"
     if re.search(r"(?:\bx|×|qty\.?)\s*$", left, re.I):
         return "quantity"
-    if _looks_like_date(token) or _MONTH_NEAR.search(left) or (re.match(r"\s*(?:\.|st|nd|rd|th)?\s*(?:of\s+)?[a-z]{3,9}\b", right, re.I) and _month_word(right)):
+    if (
+        _looks_like_date(token)
+        or _MONTH_NEAR.search(left)
+        or (re.match(r"\s*(?:\.|st|nd|rd|th)?\s*(?:of\s+)?[a-z]{3,9}\b", right, re.I) and _month_word(right))
+    ):
         return "date"
     digits = re.sub(r"\D", "", token)
     if len(digits) in (8, 12, 13, 14) and ean.is_valid(digits):
@@ -439,7 +465,9 @@ def _resolve_token(scan: _Scan, token: str, start: int, end: int) -> None:
     vendor = index.vendor_by_compact(token) if len(re.sub(r"\D", "", token)) >= 6 else None
     if not found and not vendor:
         return
-    if re.search(r"[-/.]", token) and not (found and "|" in _multi_key(token) and index.by_digits(token, qualified=False)):
+    if re.search(r"[-/.]", token) and not (
+        found and "|" in _multi_key(token) and index.by_digits(token, qualified=False)
+    ):
         return
     if _bare_rejection(scan.text, start, end, token):
         return
