@@ -20,8 +20,14 @@ SAO_PAULO = calendar_for(timezone="America/Sao_Paulo", country="BR")
 BERLIN = calendar_for(timezone="Europe/Berlin", country="DE")
 
 
-def vendor(tz: str = "Europe/London", country: str = "GB", *, telegram: bool = False, ooo: datetime | None = None,
-           email_ok: bool = True) -> VendorSnapshot:
+def vendor(
+    tz: str = "Europe/London",
+    country: str = "GB",
+    *,
+    telegram: bool = False,
+    ooo: datetime | None = None,
+    email_ok: bool = True,
+) -> VendorSnapshot:
     contacts = [ContactSnapshot("email", email_ok, ooo)]
     if telegram:
         contacts.append(ContactSnapshot("telegram", True, ooo))
@@ -30,8 +36,14 @@ def vendor(tz: str = "Europe/London", country: str = "GB", *, telegram: bool = F
 
 def po(**kw: object) -> POSnapshot:
     base: dict[str, object] = {
-        "status": "sent", "sent_at": FRI, "promised_date": date(2026, 12, 18), "last_vendor_message_at": None,
-        "reminders_sent": 0, "exc_late": False, "exc_vendor_unresponsive": False, "history": (),
+        "status": "sent",
+        "sent_at": FRI,
+        "promised_date": date(2026, 12, 18),
+        "last_vendor_message_at": None,
+        "reminders_sent": 0,
+        "exc_late": False,
+        "exc_vendor_unresponsive": False,
+        "history": (),
     }
     base.update(kw)
     return POSnapshot(**base)  # type: ignore[arg-type]
@@ -100,17 +112,22 @@ def test_reminders_alternate_channels_then_escalate() -> None:
     asked = StepRecord(Step.CONFIRM_REQUEST, 1, FRI)
     first = next_action(po(history=(asked,)), v, POLICY)
     # 16 working hours after Friday 09:00 London end at Monday's close; the send waits for Tuesday 09:00
-    assert first is not None and first.step == Step.REMINDER and first.channel == "email"
+    assert first is not None
+    assert first.step == Step.REMINDER
+    assert first.channel == "email"
     assert first.due_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     second = next_action(po(history=(asked, StepRecord(Step.REMINDER, 1, first.due_at)), reminders_sent=1), v, POLICY)
-    assert second is not None and (second.step, second.attempt, second.channel) == (Step.REMINDER, 2, "telegram")
+    assert second is not None
+    assert (second.step, second.attempt, second.channel) == (Step.REMINDER, 2, "telegram")
     history = (asked, StepRecord(Step.REMINDER, 1, first.due_at), StepRecord(Step.REMINDER, 2, second.due_at))
     last = next_action(po(history=history, reminders_sent=2), v, POLICY)
-    assert last is not None and last.step == Step.ESCALATE
+    assert last is not None
+    assert last.step == Step.ESCALATE
     assert last.due_at > second.due_at
     # once escalated the chase stops; only the late marking on the promised date is left
     after = next_action(po(history=history, reminders_sent=2, exc_vendor_unresponsive=True), v, POLICY)
-    assert after is not None and after.step == Step.LATE_NOTICE
+    assert after is not None
+    assert after.step == Step.LATE_NOTICE
 
 
 def test_a_vendor_answer_restarts_the_clock() -> None:
@@ -118,35 +135,52 @@ def test_a_vendor_answer_restarts_the_clock() -> None:
     answer = FRI + timedelta(days=3, hours=5)  # Monday 14:00 UTC
     history = (StepRecord(Step.CONFIRM_REQUEST, 1, FRI), StepRecord(Step.REMINDER, 1, FRI + timedelta(days=3)))
     action = next_action(po(history=history, reminders_sent=0, last_vendor_message_at=answer), v, POLICY)
-    assert action is not None and action.step == Step.REMINDER and action.attempt == 2
+    assert action is not None
+    assert action.step == Step.REMINDER
+    assert action.attempt == 2
     assert action.due_at == datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 3 h Monday, 8 h Tuesday, 5 h Wednesday
 
 
 def test_confirmed_po_gets_a_shipping_update_request_days_before_the_promised_date() -> None:
-    confirmed = po(status="confirmed", history=(StepRecord(Step.CONFIRM_REQUEST, 1, FRI),),
-                   last_vendor_message_at=FRI + timedelta(hours=2))
+    confirmed = po(
+        status="confirmed",
+        history=(StepRecord(Step.CONFIRM_REQUEST, 1, FRI),),
+        last_vendor_message_at=FRI + timedelta(hours=2),
+    )
     action = next_action(confirmed, vendor(), POLICY)
-    assert action is not None and action.step == Step.SHIP_UPDATE_REQUEST
+    assert action is not None
+    assert action.step == Step.SHIP_UPDATE_REQUEST
     assert action.due_at == datetime(2026, 12, 15, 9, 0, tzinfo=UTC)  # 3 days before 18 Dec, at 09:00 London
 
 
 def test_on_the_promised_date_an_unshipped_po_becomes_late() -> None:
     asked = StepRecord(Step.SHIP_UPDATE_REQUEST, 1, datetime(2026, 12, 15, 9, 0, tzinfo=UTC))
-    confirmed = po(status="confirmed", last_vendor_message_at=datetime(2026, 12, 15, 10, tzinfo=UTC),
-                   history=(StepRecord(Step.CONFIRM_REQUEST, 1, FRI), asked))
+    confirmed = po(
+        status="confirmed",
+        last_vendor_message_at=datetime(2026, 12, 15, 10, tzinfo=UTC),
+        history=(StepRecord(Step.CONFIRM_REQUEST, 1, FRI), asked),
+    )
     action = next_action(confirmed, vendor(), POLICY)
-    assert action is not None and action.step == Step.LATE_NOTICE
+    assert action is not None
+    assert action.step == Step.LATE_NOTICE
     assert action.due_at == datetime(2026, 12, 18, 9, 0, tzinfo=UTC)
     assert next_action(po(status="shipped"), vendor(), POLICY) is None
 
 
 def test_late_on_a_weekend_marks_at_once_but_sends_on_monday() -> None:
     answered = datetime(2026, 12, 16, 10, tzinfo=UTC)
-    weekend = po(status="confirmed", promised_date=date(2026, 12, 19), last_vendor_message_at=answered,
-                 history=(StepRecord(Step.CONFIRM_REQUEST, 1, FRI),
-                          StepRecord(Step.SHIP_UPDATE_REQUEST, 1, datetime(2026, 12, 16, 9, tzinfo=UTC))))
+    weekend = po(
+        status="confirmed",
+        promised_date=date(2026, 12, 19),
+        last_vendor_message_at=answered,
+        history=(
+            StepRecord(Step.CONFIRM_REQUEST, 1, FRI),
+            StepRecord(Step.SHIP_UPDATE_REQUEST, 1, datetime(2026, 12, 16, 9, tzinfo=UTC)),
+        ),
+    )
     action = next_action(weekend, vendor(), POLICY)
-    assert action is not None and action.step == Step.LATE_NOTICE
+    assert action is not None
+    assert action.step == Step.LATE_NOTICE
     assert action.due_at == datetime(2026, 12, 19, 9, 0, tzinfo=UTC)
     assert action.send_at == datetime(2026, 12, 21, 9, 0, tzinfo=UTC)
 
@@ -156,7 +190,8 @@ def test_out_of_office_postpones_a_reminder_until_the_return() -> None:
     history = (StepRecord(Step.CONFIRM_REQUEST, 1, FRI),)
     present = next_action(po(history=history), vendor(), POLICY)
     away = next_action(po(history=history), vendor(ooo=back), POLICY)
-    assert present is not None and away is not None
+    assert present is not None
+    assert away is not None
     assert present.due_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     assert away.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -164,10 +199,13 @@ def test_out_of_office_postpones_a_reminder_until_the_return() -> None:
 def test_no_reachable_contact_tells_a_human_once() -> None:
     v = vendor(email_ok=False)
     action = next_action(po(), v, POLICY)
-    assert action is not None and action.step == Step.NO_CONTACT
+    assert action is not None
+    assert action.step == Step.NO_CONTACT
     told = po(history=(StepRecord(Step.NO_CONTACT, 1, FRI),))
     later = next_action(told, v, POLICY)
-    assert later is not None and later.step == Step.LATE_NOTICE and later.channel is None
+    assert later is not None
+    assert later.step == Step.LATE_NOTICE
+    assert later.channel is None
 
 
 def test_due_action_respects_now_and_overrides() -> None:
@@ -177,7 +215,8 @@ def test_due_action_respects_now_and_overrides() -> None:
     patient = POLICY.merged({"reminder_after_business_hours": 40, "max_reminders": 0})
     history = (StepRecord(Step.CONFIRM_REQUEST, 1, datetime(2026, 11, 24, 0, 0, tzinfo=UTC)),)
     action = next_action(po(history=history), v, patient)
-    assert action is not None and action.step == Step.ESCALATE
+    assert action is not None
+    assert action.step == Step.ESCALATE
     # 40 working hours end at Monday's close in Tokyo; sent Tuesday 09:00 JST
     assert action.due_at == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
     assert next_action(po(), v, POLICY.merged({"enabled": False})) is None

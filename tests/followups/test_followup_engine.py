@@ -11,7 +11,13 @@ from core.alerts import service as alerts
 from core.clock import FrozenClock
 from core.followups import repository
 from core.followups.jobs import step_po
-from core.followups.service import FollowupContext, on_po_sent, on_vendor_answer, set_default_policy, set_vendor_overrides
+from core.followups.service import (
+    FollowupContext,
+    on_po_sent,
+    on_vendor_answer,
+    set_default_policy,
+    set_vendor_overrides,
+)
 from models import BuyerAlert, Escalation, FollowupAttempt, OutboxItem, POEvent, PurchaseOrder, VendorContact
 from tests.factories import make_po, make_user, make_vendor
 
@@ -35,8 +41,11 @@ async def outbox(session: AsyncSession, po_id: int) -> list[OutboxItem]:
 
 async def setup(session: AsyncSession) -> tuple[PurchaseOrder, FrozenClock]:
     vendor = await make_vendor(session, emails=("sales@acme.example",), telegram_ids=(777,))
-    tg = (await session.execute(select(VendorContact).where(VendorContact.channel == "telegram",
-                                                             VendorContact.vendor_id == vendor.id))).scalar_one()
+    tg = (
+        await session.execute(
+            select(VendorContact).where(VendorContact.channel == "telegram", VendorContact.vendor_id == vendor.id)
+        )
+    ).scalar_one()
     tg.telegram_chat_id = 777
     buyer = await make_user(session)
     po = await make_po(session, vendor, promised_date=date(2026, 12, 4))
@@ -67,16 +76,21 @@ async def test_confirm_remind_remind_escalate_then_the_answer_resets(session: As
         ("reminder", "email", f"followup:{po.id}:reminder:1"),
         ("reminder", "telegram", f"followup:{po.id}:reminder:2"),
     ]
-    assert items[0].recipient == "sales@acme.example" and items[2].recipient == "777"
+    assert items[0].recipient == "sales@acme.example"
+    assert items[2].recipient == "777"
     assert items[1].payload["in_reply_to"] == items[0].email_message_id  # reminders thread under the request
-    assert items[0].payload["template"] == "confirm_request" and items[0].payload["context"]["po"]["number"] == po.number
-    assert po.exc_vendor_unresponsive and po.followup_stage == "unresponsive"
+    assert items[0].payload["template"] == "confirm_request"
+    assert items[0].payload["context"]["po"]["number"] == po.number
+    assert po.exc_vendor_unresponsive
+    assert po.followup_stage == "unresponsive"
     escalation = (await session.execute(select(Escalation).where(Escalation.po_id == po.id))).scalar_one()
-    assert escalation.reason == "vendor_unresponsive" and escalation.state == "open"
+    assert escalation.reason == "vendor_unresponsive"
+    assert escalation.state == "open"
 
     clock.set(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
     await on_vendor_answer(session, po, now=clock.now(), message_id=None)
-    assert not po.exc_vendor_unresponsive and po.reminders_sent == 0
+    assert not po.exc_vendor_unresponsive
+    assert po.reminders_sent == 0
     assert escalation.state == "resolved"
     # still unconfirmed: the chase starts again 16 working hours after the answer, with fresh attempt numbers
     assert po.next_followup_at == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -84,7 +98,9 @@ async def test_confirm_remind_remind_escalate_then_the_answer_resets(session: As
     assert await drive(session, clock.now()) == ["reminder"]
     assert (await outbox(session, po.id))[-1].dedupe_key == f"followup:{po.id}:reminder:3"
     kinds = [e.kind for e in (await session.execute(select(POEvent).where(POEvent.po_id == po.id))).scalars()]
-    assert kinds.count("followup") == 5 and "escalated" in kinds and "exception_cleared" in kinds
+    assert kinds.count("followup") == 5
+    assert "escalated" in kinds
+    assert "exception_cleared" in kinds
 
 
 async def test_confirmed_po_is_asked_for_shipping_then_marked_late(session: AsyncSession) -> None:
@@ -100,7 +116,8 @@ async def test_confirmed_po_is_asked_for_shipping_then_marked_late(session: Asyn
     assert await drive(session, clock.now()) == ["late_notice"]
     assert po.exc_late
     last = (await outbox(session, po.id))[-1]
-    assert last.kind == "late_notice" and last.payload["context"]["about"] == "shipping"
+    assert last.kind == "late_notice"
+    assert last.payload["context"]["about"] == "shipping"
     # the buyer hears of it, batched: nothing before the window, one digest after
     await alerts.collect(session, now=clock.now())  # first run sets the checkpoint
     assert await session.scalar(select(func.count()).select_from(BuyerAlert)) == 0
@@ -126,10 +143,13 @@ async def test_claims_keep_two_workers_apart(session: AsyncSession) -> None:
     po, clock = await setup(session)
     ids_a = await repository.claim_due(session, now=clock.now(), worker="a", limit=10, lease=timedelta(minutes=5))
     ids_b = await repository.claim_due(session, now=clock.now(), worker="b", limit=10, lease=timedelta(minutes=5))
-    assert po.id in ids_a and po.id not in ids_b
+    assert po.id in ids_a
+    assert po.id not in ids_b
     assert await step_po(session, po.id, now=clock.now(), worker="b", ctx=CTX) == []
     assert [s.value for s in await step_po(session, po.id, now=clock.now(), worker="a", ctx=CTX)] == ["confirm_request"]
-    count = await session.scalar(select(func.count()).select_from(FollowupAttempt).where(FollowupAttempt.po_id == po.id))
+    count = await session.scalar(
+        select(func.count()).select_from(FollowupAttempt).where(FollowupAttempt.po_id == po.id)
+    )
     assert count == 1
 
 
@@ -142,8 +162,11 @@ async def test_admin_policy_and_vendor_overrides(session: AsyncSession) -> None:
     from core.followups.service import plan
 
     p = await plan(session, po)
-    assert p.action is not None and p.action.step.value == "escalate_unresponsive"
+    assert p.action is not None
+    assert p.action.step.value == "escalate_unresponsive"
     policy = await set_vendor_overrides(session, p.vendor, {"max_reminders": 3}, now=clock.now())
-    assert policy.max_reminders == 3 and p.vendor.followup_overrides == {"max_reminders": 3}
+    assert policy.max_reminders == 3
+    assert p.vendor.followup_overrides == {"max_reminders": 3}
     p = await plan(session, po)
-    assert p.action is not None and p.action.step.value == "reminder"
+    assert p.action is not None
+    assert p.action.step.value == "reminder"
