@@ -213,7 +213,7 @@ async def test_attachment_is_stored_and_linked_to_the_po(channel, mailbox, tmp_p
     assert doc.po_id == po.id
     assert doc.sniffed_type == "application/pdf"
     assert doc.filename == "delivery note.pdf"
-    assert Path(doc.storage_path).read_bytes() == pdf
+    assert Path(doc.storage_path).read_bytes() == pdf  # noqa: ASYNC240
     assert Path(doc.storage_path).is_relative_to(tmp_path / "var")
 
 
