@@ -30,7 +30,7 @@ async def events_after(session: AsyncSession, event_id: int, *, limit: int) -> l
         .order_by(POEvent.id)
         .limit(limit)
     )
-    return [(e, p) for e, p in (await session.execute(stmt)).tuples()]
+    return [(e, p) for e, p in (await session.execute(stmt)).all()]
 
 
 async def last_event_id(session: AsyncSession) -> int:
@@ -82,7 +82,7 @@ async def po_numbers(session: AsyncSession, po_ids: list[int]) -> dict[int, str]
     if not po_ids:
         return {}
     rows = await session.execute(select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(po_ids)))
-    return dict(rows.tuples())
+    return {int(i): str(n) for i, n in rows.all()}
 
 
 async def pending_for(session: AsyncSession, user_id: int) -> list[BuyerAlert]:
