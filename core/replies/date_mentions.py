@@ -36,6 +36,10 @@ _NEXT_WORDS = r"next|this|coming|nächsten|nächster|nächste|kommenden|kommende
 _LAST_WORDS = r"last|letzten|letzter|vergangenen|dernier|pasado|scorso|vorige|afgelopen|passado|ostatni|förra"
 _ORD = r"(?:st|nd|rd|th|er|e|ème|º|ª|\.)?"
 _RANGE_SEP = r"(?:-|–|—|to|and|through|thru|until|till|bis|und|à|au|a|al|y|et|e|en|tot|t/m|och|og|i|oder|or|ou|o)"
+# Word boundaries that let CJK words touch their neighbours ("明天发货", "金曜日に到着").
+_CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
+_WB_BEFORE = rf"(?<![^\W{_CJK}])"
+_WB_AFTER = rf"(?![^\W{_CJK}])"
 _UNIT_WORDS = r"(?:\"|”|''|in\b|inch|zoll|mm\b|cm\b|m\b|kg\b|g\b|l\b|%|€|eur\b|usd\b|\$|pcs|pc\b|x\b)"
 
 
@@ -201,8 +205,8 @@ def _patterns(language: str | None) -> _Patterns:
         re.IGNORECASE,
     )
     rel_alt = alternation(relative).replace("\\ ", r"\s+")
-    rel = re.compile(rf"(?<![\w])(?<!guten )(?<!gute )(?<!la )(?<!por )({rel_alt})(?![\w])", re.IGNORECASE)
-    weekday = re.compile(rf"(?<![\w])(?:({_NEXT_WORDS}|{_LAST_WORDS})\s+)?({weekday_alt})(?![\w])", re.IGNORECASE)
+    rel = re.compile(rf"{_WB_BEFORE}(?<!guten )(?<!gute )(?<!la )(?<!por )({rel_alt}){_WB_AFTER}", re.IGNORECASE)
+    weekday = re.compile(rf"{_WB_BEFORE}(?:({_NEXT_WORDS}|{_LAST_WORDS})\s+)?({weekday_alt}){_WB_AFTER}", re.IGNORECASE)
     weekday_day = re.compile(
         rf"(?<![\w])({weekday_alt}),?\s+(?:the\s+|den\s+|le\s+|el\s+|il\s+|dia\s+)?(\d{{1,2}}){_ORD}"
         rf"(?![\d./:\-]|\s*(?:de\s+|of\s+)?(?:{month_alt})|\s*(?:uur|h\b|hours|horas|heures|ore|uhr|am\b|pm\b|:))",
