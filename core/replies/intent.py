@@ -143,7 +143,8 @@ def _matcher() -> _Matcher:
 
 # --- context around a cue ------------------------------------------------------------------------------------
 
-_CLAUSE_END = re.compile(r"[.!?;\n]\s|[!?;\n]|[。！？]")
+# chat writers end clauses with emoji as often as with full stops
+_CLAUSE_END = re.compile(r"[.!?;\n]\s|[!?;\n]|[。！？]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _NEGATION = re.compile(
     r"""(?<![^\W_])(?:not|n't|never|no(?!\s*[.#:]?\s*\d)(?!\s*worries)|cannot|can't|unable|nicht|kein\w*|nie|pas|non|niet|geen|não|nao
       |inte|ej|aldrig|chưa|không|henüz|değil|ještě\s+ne|nemůžeme|todavía\s+no|aún\s+no|sin)(?![^\W_])|未|没|沒|尚未|まだ|아직|안\s|못\s""",
@@ -208,10 +209,19 @@ def _collect(text: str, factor: float, where: str, evidence: _Evidence) -> None:
     if matcher.cjk is not None and any(ord(c) >= 0x2E80 for c in lowered):
         matches.extend((m.start(), m.end(), True) for m in matcher.cjk.finditer(lowered))
     neutral_spans: list[tuple[int, int]] = []
+    seen: set[tuple[str, str]] = set()  # a phrase repeated ("tracking ... tracking") is one piece of evidence
     for start, end, cjk in matches:
         matched = lowered[start:end]
+        # the same words listed under several languages ("tracking", "confirmado") count once per cue
+        strongest: dict[str, _Cue] = {}
         for cue in matcher.lookup(matched):
+            if cue.cue not in strongest or cue.weight > strongest[cue.cue].weight:
+                strongest[cue.cue] = cue
+        for cue in strongest.values():
             name = cue.cue
+            if (name, matched) in seen:
+                continue
+            seen.add((name, matched))
             if name == "neutral" or name == "request":
                 neutral_spans.append((start, end))
                 continue
@@ -288,7 +298,8 @@ def _decide(
     partial = scores.get("partial", 0.0)
     ack = scores.get("ack", 0.0)
 
-    s[Intent.QUESTION] += min(questions, 3) * 0.9
+    # several question phrases in one request ("could you please send us") are still one question
+    s[Intent.QUESTION] = min(s[Intent.QUESTION], 2.0) + min(questions, 3) * 0.9
     if s[Intent.CHANGE_REQUEST] > 0 and (approval > 0 or questions):
         # a change the vendor asks us to approve: that is the change request, the question is its vehicle
         s[Intent.CHANGE_REQUEST] += 1.0 + approval
@@ -311,7 +322,10 @@ def _decide(
         s[Intent.DELAYED] = max(s[Intent.DELAYED], s[Intent.CONFIRMED]) + 0.5
         notes.append("precedence:delayed over confirmed")
     if s[Intent.DELIVERED] >= 1.5:
-        s[Intent.SHIPPED] *= 0.5  # a delivery report mentions the shipment too
+        # a delivery report mentions the shipment too; arrival is the later, more informative state
+        s[Intent.DELIVERED] = max(s[Intent.DELIVERED], s[Intent.SHIPPED]) + 0.3
+        s[Intent.SHIPPED] *= 0.5
+        notes.append("precedence:delivered over shipped")
     if (s[Intent.SHIPPED] >= 1.5 or s[Intent.DELIVERED] >= 1.5) and s[Intent.INVOICE] < 3.0:
         s[Intent.INVOICE] *= 0.5  # "invoice will follow" in a shipping note is not an invoice
     if s[Intent.CANCELLED] > 0 and s[Intent.CHANGE_REQUEST] > s[Intent.CANCELLED] * 0.8:
@@ -319,6 +333,10 @@ def _decide(
         notes.append("precedence:change over cancel")
     if has_date and (s[Intent.CONFIRMED] > 0 or s[Intent.DELAYED] > 0):
         s[Intent.CONFIRMED] += 0.2
+    statement = max(s[i] for i in (Intent.DELIVERED, Intent.SHIPPED, Intent.CANCELLED, Intent.DELAYED, Intent.INVOICE))
+    if statement >= 2.0:
+        # "delivered - could you send the signed CMR?": the news comes first, the request rides along
+        s[Intent.QUESTION] *= 0.6
     strongest = max(s[i] for i in _PO_INTENTS)
     if ack > 0 and strongest < 1.0:
         s[Intent.CONFIRMED] += ack

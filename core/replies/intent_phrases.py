@@ -20,7 +20,8 @@ CUE_TABLES: dict[str, str] = {
 en 2.0: confirmed, we confirm, we hereby confirm, hereby confirm, confirming, is confirmed, order confirmation,
     order acknowledgement, order acknowledgment, we accept your order, accepted your order, confirm the order,
     confirm your order, confirm receipt of your order, confirm the delivery, confirm delivery
-en 1.0: on track, as planned, well received your order, received your po, got the po, thanks for your po,
+en 1.0: ok with, agreed, already scheduled, on track, as planned, well received your order, received your po,
+    got the po, thanks for your po,
     thank you for your po, thank you for your order, thanks for your order, delivery date, will be ready,
     ready for dispatch, ready to ship, ready for shipment, scheduled for, planned for, expected delivery,
     estimated delivery, delivery on, deliver on, we can deliver, can deliver on, will deliver, loads tomorrow,
@@ -104,7 +105,8 @@ tr 1.2: gönderilecek, sevk edilecek
 cs 1.2: bude odesláno, odešleme, bude expedováno
 """,
     "shipped": """
-en 2.0: shipped, has shipped, have shipped, dispatched, despatched, went out, gone out, sent out, left our warehouse,
+en 2.0: went today, went yesterday, went out today, gone today, left today, left yesterday, out today, shipped,
+    has shipped, have shipped, dispatched, despatched, went out, gone out, sent out, left our warehouse,
     left our factory, left the factory, left our dock, handed over to, handed to, picked up by, collected by,
     on its way, on the way, in transit, has sailed, sailed, despatch note, dispatch note, shipping notification,
     shipment confirmation, shipping confirmation, shipping advice, dispatch advice, advance shipping notice,
@@ -129,7 +131,7 @@ nl 0.8: track en trace, zendingnummer
 pt 2.0: enviado, enviada, enviámos, enviamos hoje, expedido, expedida, expedimos, seguiu, a caminho, despachado,
     embarcado
 pt 0.8: guia, rastreio, código de rastreio
-pl 2.0: wysłane, wysłaliśmy, wysłano, nadano, nadaliśmy, w drodze, wysyłka zrealizowana
+pl 2.0: wysłane, wysłana, wysłany, wysłaliśmy, wysłano, nadano, nadaliśmy, w drodze, wysyłka zrealizowana
 pl 0.8: numer przesyłki, list przewozowy
 sv 2.0: skickad, skickat, skickats, avsänd, avsänt, har skickats, är på väg
 sv 0.8: spårningsnummer, fraktsedel
@@ -143,7 +145,8 @@ vi 2.0: đã gửi, đã giao cho, đang vận chuyển, đã xuất kho, đã g
 vi 0.8: mã vận đơn
 tr 2.0: kargoya verildi, gönderildi, sevk edildi, yola çıktı, kargolandı
 tr 0.8: takip numarası
-cs 2.0: odesláno, odeslali, expedováno, na cestě, bylo odesláno, jsme odeslali
+cs 2.0: odesláno, odeslána, odeslány, odeslán, odeslali, expedováno, expedována, na cestě, bylo odesláno,
+    jsme odeslali
 cs 0.8: sledovací číslo
 """,
     "partial": """
@@ -238,7 +241,8 @@ en 2.0: has increased, increased to, price has gone up, price went up, price inc
     price adjustment, new price, price change, increased price, surcharge, instead of, substitute, substitution,
     replacement, replacement model, alternative, change to, can we change, can we send, only deliver, only supply,
     can only deliver, can only supply, minimum order, moq, different colour, different color, same price,
-    reduce the quantity, increase the quantity, option 1, option 2
+    reduce the quantity, increase the quantity
+en 1.0: option 1, option 2
 de 2.0: preiserhöhung, preisanpassung, neuer preis, preis erhöht, erhöht, aufpreis, statt, anstelle, anstatt, ersatz,
     ersatzartikel, alternativ*, nur liefern, mindestmenge, nachfolger, bitte um freigabe, steigt auf, erhöht sich,
     gestiegen
@@ -283,6 +287,7 @@ tr 1.2: onayınızı, lütfen onaylayın
 cs 1.2: prosíme o schválení, prosíme o potvrzení
 """,
     "question": """
+en 1.5: held at customs, held in customs, being held, action required, customs clearance
 en 1.2: could you, can you, would you, will you, do you, did you, did the, have you, are you, is it, please send,
     pls send, kindly send, please share, send us, we need your, need your, which address, what is, when can,
     let me know, any news, quick question, quick q, want them, do you want, do you need, or wait, can u, could u,

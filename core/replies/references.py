@@ -216,20 +216,19 @@ _FILLER = (
     r"(?:\s*(?:[:#№]|n[°ºo]\.?|n\.\s?º|no\.?(?=\s*[#:]?\s*\w)|nr\.?|num\.?|numbers?|nummer|numero|n[úu]mero"
     r"|num[ée]ro|番号|号|번호))*\s*[:#]?\s*"
 )
-_TOKEN = r"[^\W_]+(?:[-/.][^\W_]+)*"
+# ASCII only: a CJK character glued to a number ("订单4512已发货") is a word boundary, not part of the number
+_TOKEN = r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*"
 # a token that holds a digit: letter groups ("PPC/EXP/"), an optional separator, then the digits and the rest.
 # Written without nested optional repeats so that a long run of letters cannot make it backtrack exponentially.
-_DIGIT_TOKEN = r"(?:[^\W\d_]+(?:[-/.][^\W\d_]+)*[-#/.]?)?\d[^\W_]*(?:[-/.][^\W_]+)*"
+_DIGIT_TOKEN = r"(?:[A-Za-z]+(?:[-/.][A-Za-z]+)*[-#/.]?)?\d[A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*"
 # a qualifier is a whole word ("Auftrag" is not "Auftragsbestätigung") unless digits follow at once ("po4512")
 _WORD_END = r"(?:(?=\d)|(?![^\W_])|(?<=[^\x00-\u2fff]))"
 
 _SCAN = re.compile(
     rf"""
-    (?<![^\W_])(?:
-        (?P<vq>{_VENDOR_WORDS}){_WORD_END}{_FILLER}(?P<vtok>{_TOKEN})
-      | (?P<pq>{_PO_WORDS}){_WORD_END}{_FILLER}(?P<ptok>{_TOKEN})
-      | (?P<tok>{_DIGIT_TOKEN})
-    )
+    (?<![^\W_])(?P<vq>{_VENDOR_WORDS}){_WORD_END}{_FILLER}(?P<vtok>{_TOKEN})
+  | (?<![^\W_])(?P<pq>{_PO_WORDS}){_WORD_END}{_FILLER}(?P<ptok>{_TOKEN})
+  | (?<![A-Za-z0-9])(?P<tok>{_DIGIT_TOKEN})
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -279,7 +278,7 @@ _NEG_LABEL = re.compile(
         |kw|wk|week|semana|semaine|settimana|woche|week
       | dn|despatch\s+note|delivery\s+note|lieferschein|bon\s+de\s+livraison|albarán|albaran|ddt|pakbon|cmr|pod
       | ean|gtin|gln|upc|isbn|hs|hs\s+code|taric|eori|duns
-    )\.?[\s:.#°º\-]*(?:no\.?|nr\.?|n[°º]\.?|\#|numbers?|nummer|num\.?)?[\s:.#°º\-]*$""",
+    )\.?[\s:.#°º\-]*(?:no\.?|nr\.?|n[°º]\.?|n\.|\#|numbers?|nummer|num\.?)?[\s:.#°º\-]*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _CURRENCY_BEFORE = re.compile(
