@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,7 +32,7 @@ from telegram.ext import (
 
 from api.runtime import Runtime
 from bot import handlers
-from bot.context import BOT_DATA_KEY, BotServices
+from bot.context import BOT_DATA_KEY, BotServices, in_transaction
 from bot.sender import OutboxSender, SenderOptions, wait_any
 from core.chat.alerts import dispatch_buyer_alerts, dispatch_escalation_notices
 from core.clock import Clock
@@ -201,15 +202,17 @@ class TelegramService:
     async def _dispatch_alerts(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                async with self.runtime.sessions() as session, session.begin():
-                    now = self.clock.now()
-                    queued = await dispatch_buyer_alerts(session, now=now)
-                    queued += await dispatch_escalation_notices(session, now=now, lookback=timedelta(hours=24))
+                queued = await in_transaction(self.runtime.sessions, self._dispatch_once)
                 if queued:
                     self.services.wake_sender.set()
             except Exception:
                 log.exception("dispatching Telegram alerts failed")
             await wait_any(stop, None, self.alert_interval)
+
+    async def _dispatch_once(self, session: AsyncSession) -> int:
+        now = self.clock.now()
+        queued = await dispatch_buyer_alerts(session, now=now)
+        return queued + await dispatch_escalation_notices(session, now=now, lookback=timedelta(hours=24))
 
     # -- webhook mode -------------------------------------------------------------------------
 

@@ -42,16 +42,20 @@ async def send_reply(bot: Bot, svc: BotServices, chat_id: int, reply: Reply) -> 
     sent = await bot.send_message(chat_id, text, reply_markup=reply.keyboard)
     if reply.po_id is not None:
         # logged against its PO, so the vendor's "reply" to this message threads to it
-        async with svc.sessions() as session, session.begin():
+        po_id, vendor_id = reply.po_id, reply.vendor_id
+
+        async def log_sent(session: AsyncSession) -> None:
             await record_outbound(
                 session,
                 chat_id=chat_id,
                 telegram_message_id=sent.message_id,
                 text=text,
                 now=svc.clock.now(),
-                po_id=reply.po_id,
-                vendor_id=reply.vendor_id,
+                po_id=po_id,
+                vendor_id=vendor_id,
             )
+
+        await svc.transaction(log_sent)
     return sent
 
 
@@ -75,26 +79,27 @@ async def on_start(update: Update, context: Context) -> None:
     svc = services(context)
     code = context.args[0] if context.args else None
     now = svc.clock.now()
-    async with svc.sessions() as session, session.begin():
+    name = update.effective_user.full_name[:200]
+
+    async def unit(session: AsyncSession) -> Reply:
         if code:
             linked = await consume_invite(
                 session,
                 code,
                 telegram_user_id=user_id,
                 telegram_chat_id=chat_id,
-                telegram_name=update.effective_user.full_name[:200],
+                telegram_name=name,
                 now=now,
             )
             if isinstance(linked, LinkRefusal):
-                reply = Reply("link_failed", {"reason": linked.value})
-            else:
-                who = await identify(session, user_id)
-                if who.user is not None:
-                    who.user.alert_channel = "telegram"  # they linked Telegram to hear from us there
-                reply = Reply("linked", {"role": linked.role.value, "name": linked.display_name}, who.language)
-        else:
-            reply = await _greeting(session, await identify(session, user_id))
-    await send_reply(context.bot, svc, chat_id, reply)
+                return Reply("link_failed", {"reason": linked.value})
+            who = await identify(session, user_id)
+            if who.user is not None:
+                who.user.alert_channel = "telegram"  # they linked Telegram to hear from us there
+            return Reply("linked", {"role": linked.role.value, "name": linked.display_name}, who.language)
+        return await _greeting(session, await identify(session, user_id))
+
+    await send_reply(context.bot, svc, chat_id, await svc.transaction(unit))
 
 
 async def _greeting(session: AsyncSession, who: ChatIdentity) -> Reply:
@@ -110,9 +115,11 @@ async def on_help(update: Update, context: Context) -> None:
     if ids is None:
         return
     svc = services(context)
-    async with svc.sessions() as session, session.begin():
-        reply = await _greeting(session, await identify(session, ids[1]))
-    await send_reply(context.bot, svc, ids[0], reply)
+
+    async def unit(session: AsyncSession) -> Reply:
+        return await _greeting(session, await identify(session, ids[1]))
+
+    await send_reply(context.bot, svc, ids[0], await svc.transaction(unit))
 
 
 async def on_cancel(update: Update, context: Context) -> None:
@@ -120,15 +127,16 @@ async def on_cancel(update: Update, context: Context) -> None:
     if ids is None:
         return
     svc = services(context)
-    async with svc.sessions() as session, session.begin():
+
+    async def unit(session: AsyncSession) -> Reply:
         who = await identify(session, ids[1])
         if who.role == ChatRole.UNKNOWN:
-            reply = _unknown(who)
-        else:
-            current = await state.load(session, ids[0])
-            await state.clear(session, ids[0], now=svc.clock.now())
-            reply = Reply("flow_cancelled" if current.active else "nothing_to_cancel", {}, who.language)
-    await send_reply(context.bot, svc, ids[0], reply)
+            return _unknown(who)
+        current = await state.load(session, ids[0])
+        await state.clear(session, ids[0], now=svc.clock.now())
+        return Reply("flow_cancelled" if current.active else "nothing_to_cancel", {}, who.language)
+
+    await send_reply(context.bot, svc, ids[0], await svc.transaction(unit))
 
 
 async def on_staff_command(update: Update, context: Context) -> None:
@@ -139,15 +147,17 @@ async def on_staff_command(update: Update, context: Context) -> None:
         return
     name = message.text.split()[0].lstrip("/").split("@")[0].lower()
     svc = services(context)
-    async with svc.sessions() as session, session.begin():
+    args = list(context.args or [])
+
+    async def unit(session: AsyncSession) -> Reply:
         who = await identify(session, ids[1])
         if who.role == ChatRole.VENDOR and who.vendor is not None:
-            reply = Reply("vendor_help", {"vendor": who.vendor.name}, who.language)
-        elif not who.staff:
-            reply = _unknown(who)
-        else:
-            reply = await staff.command(session, who, name, list(context.args or []), now=svc.clock.now())
-    await send_reply(context.bot, svc, ids[0], reply)
+            return Reply("vendor_help", {"vendor": who.vendor.name}, who.language)
+        if not who.staff:
+            return _unknown(who)
+        return await staff.command(session, who, name, args, now=svc.clock.now())
+
+    await send_reply(context.bot, svc, ids[0], await svc.transaction(unit))
 
 
 async def on_message(update: Update, context: Context) -> None:
@@ -160,38 +170,43 @@ async def on_message(update: Update, context: Context) -> None:
     svc = services(context)
     now = svc.clock.now()
     text = (message.text or message.caption or "")[:4096]
-    async with svc.sessions() as session, session.begin():
+    attachments: tuple[InboundAttachment, ...] = ()
+    if message.document is not None or message.photo:
+        # files are fetched only for vendors, and outside the transaction (a download can be slow)
+        async def role(session: AsyncSession) -> ChatRole:
+            return (await identify(session, user_id)).role
+
+        if await svc.transaction(role) == ChatRole.VENDOR:
+            attachments = await _attachments(message, svc)
+
+    async def unit(session: AsyncSession) -> Reply | None:
         who = await identify(session, user_id)
         if who.role == ChatRole.UNKNOWN:
-            reply: Reply | None = _unknown(who)
-        elif who.staff:
-            current = await state.load(session, chat_id)
+            return _unknown(who)
+        current = await state.load(session, chat_id)
+        if who.staff:
             if current.active and (current.flow or "").startswith("esc_") and message.text:
-                reply = await agent.on_flow_text(session, who, current, message.text, chat_id=chat_id, now=now)
-            elif text:
-                reply = await staff.answer(session, who, text, now=now)
-            else:
-                reply = Reply("buyer_help", {}, who.language)
-        else:
-            reply = None
-            current = await state.load(session, chat_id)
-            if current.active and current.po_id is not None and message.text:
-                reply = await flows.on_vendor_flow_text(
-                    session,
-                    who,
-                    current,
-                    message.text,
-                    chat_id=chat_id,
-                    user_id=user_id,
-                    telegram_message_id=message.message_id,
-                    secret=svc.secret,
-                    now=now,
-                )
-            if reply is None:
-                attachments = await _attachments(message, svc)
-                inbound = to_inbound(message, received_at=now, attachments=attachments, bot_id=context.bot.id)
-                result = await process_inbound(session, inbound, now=now, ctx=svc.pipeline)
-                reply = await _after_pipeline(session, who, chat_id, result, now=now)
+                return await agent.on_flow_text(session, who, current, message.text, chat_id=chat_id, now=now)
+            return await staff.answer(session, who, text, now=now) if text else Reply("buyer_help", {}, who.language)
+        if current.active and current.po_id is not None and message.text:
+            reply = await flows.on_vendor_flow_text(
+                session,
+                who,
+                current,
+                message.text,
+                chat_id=chat_id,
+                user_id=user_id,
+                telegram_message_id=message.message_id,
+                secret=svc.secret,
+                now=now,
+            )
+            if reply is not None:
+                return reply
+        inbound = to_inbound(message, received_at=now, attachments=attachments, bot_id=context.bot.id)
+        result = await process_inbound(session, inbound, now=now, ctx=svc.pipeline)
+        return await _after_pipeline(session, who, chat_id, result, now=now)
+
+    reply = await svc.transaction(unit)
     if reply is not None:
         await send_reply(context.bot, svc, chat_id, reply)
     svc.wake_sender.set()
@@ -272,17 +287,19 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer("This button is not valid.")
         return
     now = svc.clock.now()
-    async with svc.sessions() as session, session.begin():
+    press = flows.PressContext(chat_id, user_id, query.id, message.message_id)
+
+    async def unit(session: AsyncSession) -> Reply | None:
         who = await identify(session, user_id)
         if who.role == ChatRole.VENDOR and data.action in VENDOR_BUTTONS:
-            press = flows.PressContext(chat_id, user_id, query.id, message.message_id)
-            reply = await flows.on_vendor_button(session, who, data, press, secret=svc.secret, now=now)
-        elif who.role == ChatRole.AGENT and data.action in agent.ACTIONS:
-            reply = await agent.on_button(session, who, data, chat_id=chat_id, now=now)
-        elif who.role == ChatRole.UNKNOWN:
-            reply = _unknown(who)
-        else:
-            reply = Reply("nothing_to_cancel", {}, who.language)
+            return await flows.on_vendor_button(session, who, data, press, secret=svc.secret, now=now)
+        if who.role == ChatRole.AGENT and data.action in agent.ACTIONS:
+            return await agent.on_button(session, who, data, chat_id=chat_id, now=now)
+        if who.role == ChatRole.UNKNOWN:
+            return _unknown(who)
+        return Reply("nothing_to_cancel", {}, who.language)
+
+    reply = await svc.transaction(unit)
     await query.answer()
     if data.action in STEP_BUTTONS:
         try:

@@ -26,6 +26,7 @@ from telegram import Bot, ReplyParameters
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot import keyboards
+from bot.context import in_transaction
 from bot.replies import render_text
 from core.chat import repository
 from core.chat.messages import record_outbound
@@ -106,8 +107,9 @@ class OutboxSender:
 
     async def send_due(self) -> int:
         """Claim what is due and send it all; returns how many items were handled."""
-        async with self.sessions() as session, session.begin():
-            items = await claim_due(
+
+        async def claim(session: AsyncSession) -> list[OutboxItem]:
+            return await claim_due(
                 session,
                 channel=CHANNEL,
                 worker=self.worker,
@@ -115,6 +117,8 @@ class OutboxSender:
                 limit=self.options.batch,
                 lease=self.options.lease,
             )
+
+        items = await in_transaction(self.sessions, claim)
         if not items:
             return 0
         lanes: dict[int | None, list[OutboxItem]] = defaultdict(list)
@@ -214,45 +218,47 @@ class OutboxSender:
             await wait_any(done, None, self.options.flush_every)
 
     async def _write(self, batch: list[Outcome]) -> None:
+        await in_transaction(self.sessions, lambda session: self._write_in(session, batch))
+
+    async def _write_in(self, session: AsyncSession, batch: list[Outcome]) -> None:
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
-            for outcome in batch:
-                item = outcome.item
-                if outcome.telegram_message_id is not None and outcome.chat_id is not None:
-                    if not await mark_sent(session, item, now=now, worker=self.worker):
-                        log.warning("outbox item %s was taken over by another worker after sending", item.id)
-                    message = await record_outbound(
-                        session,
-                        chat_id=outcome.chat_id,
-                        telegram_message_id=outcome.telegram_message_id,
-                        text=outcome.text,
-                        now=now,
-                        po_id=item.po_id,
-                        vendor_id=item.vendor_id,
-                    )
-                    await repository.link_sent_message(session, item.id, message.id)
-                    continue
-                delays: tuple[timedelta, ...] = RETRY_DELAYS
-                if outcome.retry_after is not None:
-                    # honour what Telegram asked for rather than the generic backoff
-                    delays = (timedelta(seconds=outcome.retry_after),) * len(RETRY_DELAYS)
-                state = await mark_failed(
+        for outcome in batch:
+            item = outcome.item
+            if outcome.telegram_message_id is not None and outcome.chat_id is not None:
+                if not await mark_sent(session, item, now=now, worker=self.worker):
+                    log.warning("outbox item %s was taken over by another worker after sending", item.id)
+                message = await record_outbound(
                     session,
-                    item,
+                    chat_id=outcome.chat_id,
+                    telegram_message_id=outcome.telegram_message_id,
+                    text=outcome.text,
                     now=now,
-                    worker=self.worker,
-                    error=outcome.error or "unknown error",
-                    permanent=outcome.permanent,
-                    retry_delays=delays,
+                    po_id=item.po_id,
+                    vendor_id=item.vendor_id,
                 )
-                log.log(
-                    logging.ERROR if state == "failed" else logging.INFO,
-                    "telegram outbox item %s to %s: %s (%s)",
-                    item.id,
-                    item.recipient,
-                    outcome.error,
-                    state,
-                )
+                await repository.link_sent_message(session, item.id, message.id)
+                continue
+            delays: tuple[timedelta, ...] = RETRY_DELAYS
+            if outcome.retry_after is not None:
+                # honour what Telegram asked for rather than the generic backoff
+                delays = (timedelta(seconds=outcome.retry_after),) * len(RETRY_DELAYS)
+            state = await mark_failed(
+                session,
+                item,
+                now=now,
+                worker=self.worker,
+                error=outcome.error or "unknown error",
+                permanent=outcome.permanent,
+                retry_delays=delays,
+            )
+            log.log(
+                logging.ERROR if state == "failed" else logging.INFO,
+                "telegram outbox item %s to %s: %s (%s)",
+                item.id,
+                item.recipient,
+                outcome.error,
+                state,
+            )
 
     def _prune(self) -> None:
         now = time.monotonic()

@@ -18,6 +18,7 @@ from models import (
     Invite,
     Message,
     MessagePO,
+    OutboxItem,
     PurchaseOrder,
     Shipment,
     User,
@@ -218,11 +219,30 @@ async def po_numbers(session: AsyncSession, po_ids: Sequence[int]) -> dict[int, 
     if not po_ids:
         return {}
     rows = await session.execute(select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(po_ids)))
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows.all()}
 
 
 async def vendor_names(session: AsyncSession, vendor_ids: Sequence[int]) -> dict[int, str]:
     if not vendor_ids:
         return {}
     rows = await session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(vendor_ids)))
-    return dict(rows.tuples().all())
+    return {key: value for key, value in rows.all()}
+
+
+async def get_message(session: AsyncSession, message_id: int) -> Message | None:
+    return await session.get(Message, message_id)
+
+
+async def matched_po_ids(session: AsyncSession, message_id: int) -> list[int]:
+    stmt = select(MessagePO.po_id).where(MessagePO.message_id == message_id, MessagePO.role == "match")
+    return list((await session.execute(stmt)).scalars())
+
+
+async def link_sent_message(session: AsyncSession, outbox_id: int, message_id: int) -> None:
+    await session.execute(update(OutboxItem).where(OutboxItem.id == outbox_id).values(sent_message_id=message_id))
+
+
+async def outbox_items(session: AsyncSession, ids: Sequence[int]) -> list[OutboxItem]:
+    if not ids:
+        return []
+    return list((await session.execute(select(OutboxItem).where(OutboxItem.id.in_(ids)))).scalars())
