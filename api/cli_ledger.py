@@ -190,7 +190,7 @@ def po_show(number: str = typer.Argument(..., help="The PO number, e.g. PO-4512.
             subjects: dict[int, str] = {}
             if message_ids:
                 rows = await session.execute(select(Message.id, Message.subject).where(Message.id.in_(message_ids)))
-                subjects = {ident: subject for ident, subject in rows.tuples() if subject}
+                subjects = {ident: subject for ident, subject in rows if subject}
             # piped output is read by people and scripts alike: wide enough not to wrap table cells
             console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=160)
             render_po(console, view, events, subjects)

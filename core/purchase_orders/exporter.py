@@ -117,7 +117,7 @@ def _text(value: date | None) -> str:
 
 
 async def sorted_po_ids(session: AsyncSession) -> list[int]:
-    rows = (await session.execute(select(PurchaseOrder.number, PurchaseOrder.id))).tuples().all()
+    rows = (await session.execute(select(PurchaseOrder.number, PurchaseOrder.id))).all()
     return [ident for _, ident in sorted(rows)]
 
 

@@ -176,7 +176,7 @@ async def _plan_vendors(session: AsyncSession, batch: ImportBatch, plan: Plan) -
         changed = {k: v for k, v in wanted.items() if getattr(row, k) != v}
         if changed:
             plan.vendor_updates.append((row.id, changed))
-    known = set(stored) | {v.code for v in batch.vendors}
+    known = set(stored) | {v.code for v in batch.vendors} | batch.refused_vendor_codes
     where = _Where(batch)
     for po in batch.purchase_orders:
         if po.vendor_code not in known:
@@ -218,7 +218,7 @@ async def _plan_contacts(session: AsyncSession, batch: ImportBatch, plan: Plan) 
                 .join(Vendor, Vendor.id == VendorContact.vendor_id)
                 .where(VendorContact.channel == channel, stmt_key.in_(group))
             )
-            owners.update({(channel, address): code for address, code in (await session.execute(stmt)).tuples()})
+            owners.update({(channel, address): code for address, code in (await session.execute(stmt))})
     for (channel, address), (vendor, chat_id, primary) in wanted.items():
         owner = owners.get((channel, address))
         if owner is None:
@@ -246,7 +246,7 @@ async def _plan_domains(session: AsyncSession, batch: ImportBatch, plan: Plan) -
             .join(Vendor, Vendor.id == VendorDomain.vendor_id)
             .where(VendorDomain.domain.in_(group))
         )
-        owners.update(dict((await session.execute(stmt)).tuples().all()))
+        owners.update(dict((await session.execute(stmt)).all()))
     for domain in sorted(claims):
         codes = claims[domain]
         owner = owners.get(domain)

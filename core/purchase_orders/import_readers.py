@@ -167,6 +167,8 @@ def _scan_top_level(batch: ImportBatch, stream: io.BufferedReader) -> dict[str, 
             batch.vendors.append(vendor_record(VendorIn.model_validate(raw), index))
         except ValidationError as exc:
             _validation_problems(batch, exc, ("vendors", index))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                batch.refused_vendor_codes.add(raw["id"].strip())
     return kinds
 
 
@@ -178,14 +180,16 @@ def read_json(path: Path, *, progress: Progress | None = None) -> ImportBatch:
     except ijson.JSONError as exc:
         batch.add(ImportProblem("json", "file", None, f"not valid JSON: {str(exc)[:200]}"))
         return batch
-    if batch.problems:
-        return batch
+    if any(p.where in ("$", "file") for p in batch.problems):
+        return batch  # not an object: nothing more to say about its parts
     for key in ("vendors", "purchase_orders"):
         if key in kinds and kinds[key] != "start_array":
             batch.add(ImportProblem("json", key, None, "must be a list"))
     if "vendors" not in kinds and "purchase_orders" not in kinds:
         batch.add(ImportProblem("json", "$", None, "no `vendors` or `purchase_orders` list in the file"))
-    if batch.problems or "purchase_orders" not in kinds:
+    if any(p.column is None and p.where in ("$", "vendors", "purchase_orders") for p in batch.problems):
+        return batch
+    if "purchase_orders" not in kinds:
         return batch
 
     seen_vendors: dict[str, int] = {}

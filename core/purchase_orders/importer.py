@@ -118,11 +118,12 @@ async def import_path(
 async def import_batch(
     session: AsyncSession, batch: ImportBatch, *, clock: Clock, progress: Progress | None = None
 ) -> ImportReport:
-    if batch.problem_count:
-        raise ImportRefused(batch.name, batch.problems, batch.problems_not_kept)
+    # planning only reads, so it runs even on a file with problems: its own findings (unknown vendor,
+    # refused status change) join the list, and the user fixes everything in one round
     plan = await build_plan(session, batch, progress=progress)
-    if plan.problems:
-        raise ImportRefused(batch.name, plan.problems)
+    if batch.problem_count or plan.problems:
+        problems = sorted(batch.problems + plan.problems, key=lambda p: p.sort_key)
+        raise ImportRefused(batch.name, problems, batch.problems_not_kept)
     report = ImportReport(file=batch.name, status_kept=plan.status_kept, warnings=plan.warnings)
     await _write(session, batch, plan, report, at=clock.now(), progress=progress)
     return report
@@ -167,7 +168,7 @@ async def _ids_by(conn: AsyncConnection, column: Any, id_column: Any, keys: Sequ
     found: dict[str, int] = {}
     for group in chunks(keys, 1_000):
         rows = await conn.execute(select(column, id_column).where(column.in_(group)))
-        found.update(dict(rows.tuples().all()))
+        found.update(dict(rows.all()))
     return found
 
 

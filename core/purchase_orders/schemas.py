@@ -39,6 +39,15 @@ class ImportProblem:
     column: str | None
     message: str
 
+    @property
+    def sort_key(self) -> tuple[int, ...]:
+        """File order: by CSV line, or by record index (vendors before purchase orders)."""
+        if self.style == "csv":
+            return (int(self.where[5:]),) if self.where.startswith("line ") else (0,)
+        section = 0 if self.where.startswith("vendors") else 1
+        record = re.search(r"\[(\d+)\]", self.where)  # the record's index; within a record, file order
+        return (section, int(record.group(1)) if record else -1)
+
     def __str__(self) -> str:
         if self.column is None:
             return f"{self.where}: {self.message}"
@@ -379,6 +388,8 @@ class ImportBatch:
     purchase_orders: list[PORecord] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
     problems_not_kept: int = 0  # a hostile file cannot fill memory with problems
+    # ids of vendors refused above: their POs are not reported again as having an unknown vendor
+    refused_vendor_codes: set[str] = field(default_factory=set)
 
     def add(self, problem: ImportProblem) -> None:
         if len(self.problems) < MAX_PROBLEMS_KEPT:
