@@ -95,7 +95,8 @@ async def test_sent_messages_become_threadable_outbound_messages(session: AsyncS
     assert email.received_at == datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
     chat = by_key["out-telegram:5550101:901"]
     assert (chat.channel, chat.telegram_chat_id, chat.telegram_message_id) == ("telegram", 5550101, 901)
-    assert chat.body_text is not None and "confirm the delivery date" in chat.body_text
+    assert chat.body_text is not None
+    assert "confirm the delivery date" in chat.body_text
 
 
 async def test_changed_file_updates_what_changed_with_one_event_per_field(
@@ -118,7 +119,8 @@ async def test_changed_file_updates_what_changed_with_one_event_per_field(
     assert (report.pos_updated, report.pos_unchanged, report.vendors_updated) == (1, 1, 1)
     stored = await repository.get_by_number(session, "PO-4512")
     assert stored is not None
-    assert stored.status == "confirmed" and stored.confirmed_at == clock.now()
+    assert stored.status == "confirmed"
+    assert stored.confirmed_at == clock.now()
     assert stored.promised_date == date(2026, 12, 5)
     assert stored.original_promised_date == date(2026, 11, 28)  # never overwritten by an import
     assert [line.quantity_ordered for line in stored.lines] == [Decimal(450), Decimal(1000), Decimal(1000)]
@@ -152,7 +154,8 @@ async def test_refused_status_change_refuses_the_whole_file(
     ]
     assert await row_counts(session) == counts
     po = await repository.get_by_number(session, "PO-4512")
-    assert po is not None and po.promised_date == date(2026, 11, 28)
+    assert po is not None
+    assert po.promised_date == date(2026, 11, 28)
 
 
 async def test_erp_status_behind_liaison_is_kept(session: AsyncSession, clock: FrozenClock) -> None:
@@ -244,7 +247,8 @@ async def test_removed_line_goes_unless_goods_moved(session: AsyncSession, clock
     report = await import_file(session, write(tmp_path, "fewer.json", data), clock=clock)
 
     po = await repository.get_by_number(session, "PO-4512")
-    assert po is not None and [line.line_no for line in po.lines] == [1]
+    assert po is not None
+    assert [line.line_no for line in po.lines] == [1]
     assert report.pos_updated == 1
     kinds = [(e.kind, e.field) for e in await repository.events_for(session, po.id)]
     assert ("line_removed", "line 2") in kinds
