@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from api.routes.setup import install_web
 from api.runtime import Runtime, build_runtime, ensure_migrated
 from core.settings import Settings, get_settings
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 await rt.close()
 
     app = FastAPI(title="Liaison", version="0.1.0", lifespan=lifespan)
+    install_web(app)  # REST /api/v1, dashboard pages, static files, error handlers
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
