@@ -94,3 +94,10 @@ async def links_of_message(session: AsyncSession, message_id: int) -> list[Messa
 async def contacts_of(session: AsyncSession, vendor_id: int) -> list[VendorContact]:
     stmt = select(VendorContact).where(VendorContact.vendor_id == vendor_id).order_by(VendorContact.id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def user_by_ref(session: AsyncSession, ref: str) -> User | None:
+    """A user by id (digits) or email."""
+    if ref.strip().isdigit():
+        return await session.get(User, int(ref))
+    return (await session.execute(select(User).where(User.email == ref.strip().lower()))).scalar_one_or_none()

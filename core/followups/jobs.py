@@ -75,7 +75,7 @@ async def step_po(
         if not await service.take_step(session, po, current, now=now, ctx=ctx):
             break  # already recorded by another process: nothing to send twice
         taken.append(action.step)
-        current = await service.plan(session, po, base=base)
+        current = current.after(po, action, at=now)
     po.next_followup_at = current.action.due_at if current.action is not None else None
     if po.exc_vendor_unresponsive:
         po.followup_stage = "unresponsive"

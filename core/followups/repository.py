@@ -16,10 +16,12 @@ CHASED = tuple(sorted(CHASED_STATUSES))
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    # served by ix_purchase_orders_followup_due (next_followup_at, status): a range scan over due rows only
+    # served by ix_purchase_orders_followup_due (next_followup_at, status): a range scan over due rows only.
+    # `status || ''` keeps SQLite's planner (no statistics) from preferring the plain status index, which
+    # would walk every open PO; the value compared is the same.
     return and_(
         PurchaseOrder.next_followup_at <= now,
-        PurchaseOrder.status.in_(CHASED),
+        PurchaseOrder.status.concat("").in_(CHASED),
         or_(PurchaseOrder.followup_claimed_until.is_(None), PurchaseOrder.followup_claimed_until < now),
     )
 

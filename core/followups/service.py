@@ -160,6 +160,13 @@ class Plan:
     vendor: Vendor
     contacts: list[VendorContact]
     policy: FollowupPolicy
+    history: tuple[StepRecord, ...] = ()
+
+    def after(self, po: PurchaseOrder, done: Action, *, at: datetime) -> Plan:
+        """The plan once `done` was taken at `at`: the same reads, the policy asked again (no new queries)."""
+        history = (*self.history, StepRecord(done.step, done.attempt, at))
+        action = next_action(po_snapshot(po, history), vendor_snapshot(self.vendor, self.contacts), self.policy)
+        return Plan(action, self.vendor, self.contacts, self.policy, history)
 
 
 async def plan(session: AsyncSession, po: PurchaseOrder, *, base: FollowupPolicy | None = None) -> Plan:
@@ -171,7 +178,7 @@ async def plan(session: AsyncSession, po: PurchaseOrder, *, base: FollowupPolicy
     policy = await policy_for(session, vendor, base=base)
     history = await repository.history_for(session, po.id)
     action = next_action(po_snapshot(po, history), vendor_snapshot(vendor, contacts), policy)
-    return Plan(action, vendor, contacts, policy)
+    return Plan(action, vendor, contacts, policy, history)
 
 
 def _apply_schedule(po: PurchaseOrder, action: Action | None) -> None:
