@@ -164,6 +164,14 @@ _REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|aw|wg|fw|fwd|tr|r|sv|vs|antw|odp|rif|res|enc|rv|回复|答复|転送|返信)\s*(?:\[\d+\])?\s*[:：]\s*|\[[^\]]{0,40}\]\s*)+",
     re.IGNORECASE,
 )
+# Header lines of a quoted message the quote cutter missed ("Envoyé : vendredi ...", "Sent: ..."): their
+# words ("envoyé" = sent) are not the vendor's statement.
+_QUOTED_HEADER_LINE = re.compile(
+    r"""^[ \t>]*(?:sent|envoyé|gesendet|enviado(?:\s+el)?|inviato|verzonden|wysłano|skickat|odesláno|date|datum|fecha
+      |from|de|von|da|van|od|från|to|à|an|a|aan|para|cc|subject|objet|betreff|asunto|oggetto|onderwerp|temat|ämne
+      |předmět|assunto)[ \t]*:.*$""",
+    re.IGNORECASE | re.MULTILINE | re.VERBOSE,
+)
 _POSSESSIVE_BEFORE = re.compile(
     r"(?:our|unsere?|notre|nuestra|nostra|onze|nossa|nasze?|vår)\s+(?:order\s+)?$|\(\s*$", re.IGNORECASE
 )
@@ -363,6 +371,8 @@ def classify_intent(
     if kind is MessageKind.BOUNCE:
         return IntentResult(Intent.BOUNCE, 0.99, (), ("kind:bounce",))
     text = (text or "")[:MAX_TEXT_CHARS]
+    if ":" in text:
+        text = _QUOTED_HEADER_LINE.sub("", text)
     evidence = _Evidence(defaultdict(float), [])
     if language:
         evidence.signals.append(f"language:{language}")

@@ -451,10 +451,16 @@ def _resolve_token(scan: _Scan, token: str, start: int, end: int) -> None:
     letters, rest = _split_letters(token)
     if letters:
         found = index.by_compact(token) if index.is_po_prefix(letters) else None
+        strength: Strength = "exact"
         if found is None and letters in _PO_ABBREVIATIONS and rest and not re.search(r"[^\W\d_]", rest):
-            found = index.by_digits(rest, qualified=True)
+            # OC-67341 may be "orden de compra 67341" or a vendor's article number: not after an item label,
+            # and only "PO" itself counts as a sure spelling
+            left = scan.text[max(scan.text.rfind("\n", 0, start) + 1, start - 48) : start]
+            if not _NEG_LABEL.search(left):
+                found = index.by_digits(rest, qualified=True)
+                strength = "exact" if letters == "PO" else "bare"
         if found is not None:
-            scan.add(found, start, end, "exact", "po")
+            scan.add(found, start, end, strength, "po")
         else:
             scan.add(index.vendor_by_compact(token), start, end, "exact", "vendor_ref")
         return

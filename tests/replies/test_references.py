@@ -53,7 +53,7 @@ def pos(text: str, index: PONumberIndex) -> set[str]:
         "발주 4512 발송",
         "PO-004512 shipped",
         "Customer PO#: 0004512",
-        "OC-0004512",
+        "orden de compra OC-0004512",
     ],
 )
 def test_prefixed_spellings_are_exact(text: str, index: PONumberIndex) -> None:
@@ -210,6 +210,11 @@ def test_po_inside_a_longer_token(index: PONumberIndex) -> None:
         "https://x.example/4512",
     ]:
         assert pos(text, index) == set(), text
+
+
+def test_article_number_with_a_po_like_prefix(index: PONumberIndex) -> None:
+    assert pos("Artikel OC-4512 wurde versendet", index) == set()
+    assert refs("OC-4512 confirmed", index) == [("PO-4512", "bare", "po")]
 
 
 def test_po_box_is_an_address(index: PONumberIndex) -> None:
