@@ -112,9 +112,10 @@ def read_file(path: Path, *, fmt: FileFormat | None = None, progress: Progress |
 def _validation_problems(
     batch: ImportBatch, exc: ValidationError, base: tuple[str | int, ...], *, csv_row: int | None = None
 ) -> None:
-    for err in exc.errors(include_url=False, include_input=False):
+    for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        message = str(err["msg"])
+        # an empty cell (None) for a required value reads better as "empty" than as a type error
+        message = "must not be empty" if err.get("input", "") is None and err["type"] != "missing" else str(err["msg"])
         if csv_row is not None:
             column = str(loc[0]) if loc else None
             batch.add(ImportProblem("csv", csv_where(csv_row), column, message))
@@ -242,12 +243,19 @@ def read_json(path: Path, *, progress: Progress | None = None) -> ImportBatch:
 # CSV
 
 
-def _sniff_dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
-    # spreadsheets in many European locales save CSV with semicolons
-    try:
-        return csv.Sniffer().sniff(header_line, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+class _Tab(csv.excel):
+    delimiter = "\t"
+
+
+def _sniff_dialect(header_line: str) -> type[csv.Dialect]:
+    """Standard CSV quoting; only the delimiter varies (spreadsheets in many locales save with `;`)."""
+    counts = {",": header_line.count(","), ";": header_line.count(";"), "\t": header_line.count("\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return {";": _Semicolon, "\t": _Tab}.get(best, csv.excel) if counts[best] else csv.excel
 
 
 def _header_problems(batch: ImportBatch, header: list[str]) -> bool:

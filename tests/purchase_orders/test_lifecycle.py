@@ -42,7 +42,9 @@ async def test_every_pair_on_the_database(session: AsyncSession) -> None:
             assert po.status == target.value
             assert len(events) == before + 1
             assert (events[-1].kind, events[-1].old_value, events[-1].new_value) == (
-                "status_changed", current.value, target.value,
+                "status_changed",
+                current.value,
+                target.value,
             )
             allowed += 1
         else:
