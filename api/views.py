@@ -223,15 +223,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+_FIELD_NAMES = {"eta": "ETA", "promised_date": "Promised date", "vendor_reference": "Vendor reference"}
+
+
 def describe_event(event: POEvent) -> str:
     """One line a person reads in the timeline."""
     kind, fld = event.kind, event.field
     if kind == "status_changed":
         return f"Status {_short(event.old_value)} → {_short(event.new_value)}"
-    if kind == "field_changed":
-        return (
-            f"{(fld or 'field').replace('_', ' ').capitalize()}: {_short(event.old_value)} → {_short(event.new_value)}"
-        )
+    if kind == "field_changed" or (kind.startswith("line_") and fld and kind != "line_added"):
+        name = _FIELD_NAMES.get(fld or "", (fld or "field").replace("_", " ").capitalize())
+        return f"{name}: {_short(event.old_value)} → {_short(event.new_value)}"
     if kind == "exception_raised":
         return f"Exception raised: {(fld or '').replace('_', ' ')}"
     if kind == "exception_cleared":

@@ -209,7 +209,7 @@ async def numbers_by_ids(session: AsyncSession, po_ids: Sequence[int]) -> dict[i
     if not po_ids:
         return {}
     rows = await session.execute(select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(po_ids)))
-    return {ident: value for ident, value in rows}
+    return {int(ident): str(value) for ident, value in rows}
 
 
 async def vendors(session: AsyncSession, *, active_only: bool = True) -> list[Vendor]:
@@ -249,7 +249,7 @@ async def vendor_names(session: AsyncSession, vendor_ids: Sequence[int]) -> dict
     if not vendor_ids:
         return {}
     rows = await session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(vendor_ids)))
-    return {ident: value for ident, value in rows}
+    return {int(ident): str(value) for ident, value in rows}
 
 
 async def escalation_notes(session: AsyncSession, escalation_ids: Sequence[int]) -> dict[int, list[EscalationNote]]:
