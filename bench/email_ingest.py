@@ -120,9 +120,8 @@ async def main() -> None:
             states = dict((await session.execute(select(Message.state, func.count()).group_by(Message.state))).all())
             acks = await session.scalar(select(func.count()).select_from(OutboxItem))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"ingested {worker.stats.fetched} messages in {elapsed:.1f} s: {worker.stats.fetched / elapsed:.0f} messages/s"
-        )
+        rate = worker.stats.fetched / elapsed
+        print(f"ingested {worker.stats.fetched} messages in {elapsed:.1f} s: {rate:.0f} messages/s")
         print(f"message states: {states}; outbox items queued: {acks}; failed: {worker.stats.failed}")
         print(f"peak RSS: {peak_mb:.0f} MB")
         await rt.close()
