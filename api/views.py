@@ -244,6 +244,11 @@ def describe_event(event: POEvent) -> str:
         return f"Imported from the ERP ({_short(event.new_value)})"
     if kind == "shipment_recorded":
         return f"Shipment recorded ({_short(event.new_value)})"
+    if kind == "escalated" and isinstance(event.new_value, dict):
+        reason = str(event.new_value.get("reason", "")).replace("_", " ")
+        return f"Escalated: {reason} ({event.new_value.get('severity', '')})"
+    if kind.startswith("escalation_"):
+        return kind.replace("_", " ").capitalize()
     if kind == "followup":
         return f"Follow-up sent: {(fld or '').replace('_', ' ')} ({_short(event.new_value)})"
     label = kind.replace("_", " ").capitalize()

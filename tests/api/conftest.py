@@ -56,7 +56,7 @@ class Web:
 
 
 def csrf_from(html: str) -> str:
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     node = HTMLParser(html).css_first("input[name=csrf_token]")
     assert node is not None, "the page has no CSRF field"

@@ -16,7 +16,8 @@ API = "/api/v1/escalations"
 async def test_queue_is_ordered_by_sla(web: Web) -> None:
     body = (await web.client.get(API, headers=web.auth)).json()
     assert [e["id"] for e in body] == [web.seeded.second_escalation_id, web.seeded.escalation_id]
-    assert body[0]["overdue"] is True and body[1]["overdue"] is False
+    assert body[0]["overdue"] is True
+    assert body[1]["overdue"] is False
     assert body[1]["message"]["new_text"].startswith("Hello, the goods")
 
 
@@ -118,7 +119,8 @@ async def test_scorecard_from_the_event_log(web: Web) -> None:
     assert (bolt["pos_shipped"], bolt["on_time_shipment_rate"]) == (1, 1.0)  # shipped 11-18, asked for 11-25
     assert (await web.client.get("/api/v1/vendors/NOPE/scorecard", headers=web.auth)).status_code == 404
     narrow = (await web.client.get("/api/v1/vendors/ACME/scorecard", headers=web.auth, params={"days": 1})).json()
-    assert narrow["pos_sent"] == 0 and narrow["confirmation_rate"] is None
+    assert narrow["pos_sent"] == 0
+    assert narrow["confirmation_rate"] is None
 
 
 async def test_scorecard_of_a_vendor_with_nothing(web: Web) -> None:
@@ -126,7 +128,9 @@ async def test_scorecard_of_a_vendor_with_nothing(web: Web) -> None:
         vendor = await repository.vendor_by_code(session, "BOLT")
         assert vendor is not None
         card = await vendor_scorecard(session, vendor, now=web.clock.now() - timedelta(days=400))
-    assert card.pos_sent == 0 and card.response_rate is None and card.median_hours_to_confirm is None
+    assert card.pos_sent == 0
+    assert card.response_rate is None
+    assert card.median_hours_to_confirm is None
 
 
 def test_event_descriptions_read_like_sentences() -> None:

@@ -41,7 +41,8 @@ async def test_a_revoked_token_stops_working(web: Web) -> None:
         [row] = await auth.list_tokens(session)
         assert row.last_used_at == web.clock.now()
         assert row.token_hash == auth.hash_token(web.token)  # only the hash is stored
-        assert web.token.startswith(row.prefix) and len(row.prefix) < len(web.token)
+        assert web.token.startswith(row.prefix)
+        assert len(row.prefix) < len(web.token)
         await auth.revoke_token(session, row.id, now=web.clock.now())
         await session.commit()
     assert (await web.client.get(API, headers=web.auth)).status_code == 401
@@ -129,7 +130,8 @@ async def test_detail_has_lines_shipments_tracking_and_timeline(web: Web) -> Non
     assert shipment["tracking"][0]["number"] == "1234567890"
     assert shipment["tracking"][0]["url"].startswith("https://www.dhl.com/")
     kinds = [entry["event"]["kind"] for entry in body["timeline"] if entry["event"]]
-    assert "shipment_recorded" in kinds and "status_changed" in kinds
+    assert "shipment_recorded" in kinds
+    assert "status_changed" in kinds
 
     late = (await web.client.get(f"{API}/PO-1001", headers=web.auth)).json()
     assert late["po"]["late"] is True
@@ -189,8 +191,10 @@ async def test_upsert_refuses_whole_and_lists_every_problem(web: Web) -> None:
     body = response.json()
     assert "refused" in body["error"]
     wheres = " ".join(f"{d['where']} {d['field']} {d['message']}" for d in body["details"])
-    assert "purchase_orders[1]" in wheres and "status" in wheres
-    assert "purchase_orders[3]" in wheres and "negative" in wheres
+    assert "purchase_orders[1]" in wheres
+    assert "status" in wheres
+    assert "purchase_orders[3]" in wheres
+    assert "negative" in wheres
     assert "NOPE" in wheres
     assert (await web.client.get(f"{API}/PO-3001", headers=web.auth)).status_code == 404  # nothing written
 
