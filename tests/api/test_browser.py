@@ -32,8 +32,8 @@ async def test_agent_takes_and_resolves_in_a_browser(web: Web, chromium_path: st
     await asyncio.to_thread(SCREENS.mkdir, parents=True, exist_ok=True)
     esc = web.seeded.escalation_id
     try:
-        while not server.started:  # uvicorn offers no start event to wait on
-            await asyncio.sleep(0.01)  # noqa: ASYNC110
+        while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event to wait on)
+            await asyncio.sleep(0.01)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=chromium_path, headless=True)
             try:
