@@ -89,8 +89,14 @@ def serve(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; imported here so `liaison --help` lists them all.
-    from api import cli_interpret, cli_ledger, cli_mail, cli_users  # noqa: F401
-    from api import cli_escalations  # noqa: F401
+    from api import (  # noqa: F401
+        cli_escalations,
+        cli_interpret,
+        cli_ledger,
+        cli_mail,
+        cli_simulate,
+        cli_users,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""`liaison simulate`: the follow-up engine against synthetic vendors on a driven clock."""
