@@ -1,7 +1,7 @@
 """The Telegram outbox worker: claims due telegram items, renders them, sends them within
 Telegram's limits, and records the outcome.
 
-Limits: the bot's rate limiter (bot/app.py) spaces every request to at most 30 per second overall
+Limits: the bot's rate limiter (bot/ratelimit.py) spaces every request to at most 30 per second overall
 and waits out a 429 for the whole bot; this worker adds the per-chat limit (one message per
 second per chat) by giving each chat its own sequential lane. Lanes of different chats run side by
 side, so one busy chat never holds up the others. Outcomes are written in small batches by one

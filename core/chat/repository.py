@@ -219,14 +219,14 @@ async def po_numbers(session: AsyncSession, po_ids: Sequence[int]) -> dict[int, 
     if not po_ids:
         return {}
     rows = await session.execute(select(PurchaseOrder.id, PurchaseOrder.number).where(PurchaseOrder.id.in_(po_ids)))
-    return {key: value for key, value in rows.all()}
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def vendor_names(session: AsyncSession, vendor_ids: Sequence[int]) -> dict[int, str]:
     if not vendor_ids:
         return {}
     rows = await session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(vendor_ids)))
-    return {key: value for key, value in rows.all()}
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def get_message(session: AsyncSession, message_id: int) -> Message | None:

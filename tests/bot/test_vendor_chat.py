@@ -40,7 +40,9 @@ async def _queue_request(bot: RunningBot, po_id: int, chat_id: int, kind: str = 
 
 
 def _button(msg: dict[str, Any], label_part: str) -> str:
-    for b in msg["message"]["reply_markup"]["inline_keyboard"][0] + msg["message"]["reply_markup"]["inline_keyboard"][-1]:
+    for b in (
+        msg["message"]["reply_markup"]["inline_keyboard"][0] + msg["message"]["reply_markup"]["inline_keyboard"][-1]
+    ):
         if label_part in b["text"]:
             return str(b["callback_data"])
     raise AssertionError(f"no button {label_part!r} in {msg['message'].get('reply_markup')}")
@@ -74,13 +76,15 @@ async def test_vendor_links_with_invite_and_confirms_with_a_button(bot: RunningB
 
     async def check(session: AsyncSession) -> None:
         po = await session.get(PurchaseOrder, po_id)
-        assert po is not None and po.status == "confirmed"
+        assert po is not None
+        assert po.status == "confirmed"
         events = (await session.execute(select(POEvent).where(POEvent.po_id == po_id))).scalars().all()
         [event] = [e for e in events if e.kind == "status_changed" and e.new_value == "confirmed"]
         assert event.message_id is not None
         press = await session.get(Message, event.message_id)
         assert press is not None
-        assert press.channel == "telegram" and press.direction == "in"
+        assert press.channel == "telegram"
+        assert press.direction == "in"
         assert press.telegram_chat_id == vera.user_id
         assert press.telegram_message_id == request["messageId"]  # the chat message whose button was pressed
 
@@ -106,7 +110,8 @@ async def test_free_text_goes_through_the_pipeline_and_is_echoed(bot: RunningBot
 
     async def check(session: AsyncSession) -> None:
         po = await session.get(PurchaseOrder, po_id)
-        assert po is not None and po.status == "shipped"
+        assert po is not None
+        assert po.status == "shipped"
         numbers = (await session.execute(select(ShipmentTracking.number))).scalars().all()
         assert "1234567890" in numbers
 
@@ -117,7 +122,10 @@ async def test_a_restart_in_the_middle_of_a_flow_continues_where_it_was(bot: Run
     async def seed(session: AsyncSession) -> int:
         vendor = await make_vendor(session, telegram_ids=(2201,))
         po = await make_po(
-            session, vendor, number="PO-7001", status="confirmed",
+            session,
+            vendor,
+            number="PO-7001",
+            status="confirmed",
             lines=(("A", "A1", "Bolts", 500), ("B", "B1", "Nuts", 300)),
         )
         return po.id
@@ -145,7 +153,8 @@ async def test_a_restart_in_the_middle_of_a_flow_continues_where_it_was(bot: Run
 
     async def check(session: AsyncSession) -> None:
         po = await po_repository.get_by_id(session, po_id)
-        assert po is not None and po.status == "shipped"
+        assert po is not None
+        assert po.status == "shipped"
         shipped = {line.line_no: line.quantity_shipped for line in po.lines}
         assert shipped == {1: 200, 2: 300}
 
