@@ -95,6 +95,7 @@ def _register_commands() -> None:
         cli_ledger,
         cli_mail,
         cli_simulate,
+        cli_telegram,
         cli_users,
     )
 
