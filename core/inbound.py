@@ -43,6 +43,8 @@ class InboundMessage:
     subject: str = ""
     sender_name: str | None = None
     quoted_text: str = ""
+    # for a forward with a short note on top: the forwarded message's own words
+    forwarded_text: str = ""
     message_id: str | None = None
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()

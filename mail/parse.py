@@ -26,7 +26,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from core.inbound import Channel, InboundAttachment, InboundMessage, MessageKind
 from mail.classify import Structure, classify, out_of_office_until
 from mail.html_text import html_to_text, split_html
-from mail.reply_text import split_reply
+from mail.reply_text import forwarded_body, split_reply
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 MAX_HEADER_CHARS = 4_000  # per header value, before decoding
@@ -638,8 +638,17 @@ def _parse(raw: bytes, max_bytes: int) -> ParsedEmail:
     )
 
 
+_FORWARD_SUBJECT = re.compile(
+    r"^\s*(?:(?:re|aw|sv|r|rv)\s*:\s*)*(?:fw|fwd|wg|tr|rv|i|enc|doorst|vs|vb|pd|転送|转发)\s*:", re.I
+)
+FORWARD_NOTE_MAX_CHARS = 400
+
+
 def to_inbound(parsed: ParsedEmail, *, received_at: datetime, raw: bytes) -> InboundMessage:
     """The channel-neutral message the reply pipeline reads."""
+    forwarded = ""
+    if _FORWARD_SUBJECT.match(parsed.subject) and len(parsed.new_text) <= FORWARD_NOTE_MAX_CHARS:
+        forwarded = forwarded_body(parsed.quoted_text)
     if parsed.message_id:
         dedupe_key = "email:" + parsed.message_id
     else:
@@ -656,7 +665,8 @@ def to_inbound(parsed: ParsedEmail, *, received_at: datetime, raw: bytes) -> Inb
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
         references=parsed.references,
-        recipients=parsed.to + parsed.cc,
+        recipients=parsed.to + parsed.cc + parsed.delivered_to,
+        forwarded_text=forwarded,
         kind=parsed.kind,
         bounced_message_ids=parsed.bounced_message_ids,
         bounced_recipients=parsed.bounced_recipients,

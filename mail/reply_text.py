@@ -731,3 +731,21 @@ def _join(lines: list[str], indexes: list[int]) -> str:
     out = "\n".join(lines[i].rstrip() for i in indexes)
     out = re.sub(r"\n{3,}", "\n\n", out)
     return out.strip("\n").strip()
+
+
+def forwarded_body(quoted: str) -> str:
+    """The first quoted message's own words, without its header block and its own history.
+
+    For forwards ("FW: see below") the statement the pipeline must read is the forwarded message,
+    not the one-line note above it.
+    """
+    lines = [_normalize(line[:MAX_LINE_CHARS]) for line in quoted.replace("\r\n", "\n").split("\n")[:2000]]
+    kinds = _classify(lines)
+    i = 0
+    while i < len(lines) and kinds[i] in "bdwe":
+        i += 1
+    end = _header_block_at(lines, kinds, i) if i < len(lines) else -1
+    if end < 0:
+        return ""
+    body = "\n".join(line.lstrip("> ") if line.startswith(">") else line for line in lines[end:])
+    return split_reply(body).new_text

@@ -30,11 +30,18 @@ async def make_vendor(
     code = code or f"V{n:04d}"
     emails = emails or (f"sales@vendor{n}.example",)
     vendor = Vendor(
-        code=code, name=name, language=language, timezone=timezone, country=country,
-        preferred_channel=preferred_channel, created_at=T0, updated_at=T0,
+        code=code,
+        name=name,
+        language=language,
+        timezone=timezone,
+        country=country,
+        preferred_channel=preferred_channel,
+        created_at=T0,
+        updated_at=T0,
     )
     vendor.contacts = [
-        VendorContact(channel="email", address=e.lower(), is_primary=i == 0, created_at=T0) for i, e in enumerate(emails)
+        VendorContact(channel="email", address=e.lower(), is_primary=i == 0, created_at=T0)
+        for i, e in enumerate(emails)
     ] + [VendorContact(channel="telegram", address=str(t), created_at=T0) for t in telegram_ids]
     vendor.domains = [VendorDomain(domain=d) for d in sorted({e.split("@")[1].lower() for e in emails})]
     session.add(vendor)
@@ -42,7 +49,9 @@ async def make_vendor(
     return vendor
 
 
-async def make_user(session: AsyncSession, *, role: str = "buyer", email: str | None = None, name: str = "Anna") -> User:
+async def make_user(
+    session: AsyncSession, *, role: str = "buyer", email: str | None = None, name: str = "Anna"
+) -> User:
     n = next(_seq)
     user = User(email=email or f"user{n}@buyer.example", name=name, role=role, created_at=T0)
     session.add(user)
@@ -62,13 +71,27 @@ async def make_po(
 ) -> PurchaseOrder:
     n = next(_seq)
     po = PurchaseOrder(
-        number=number or f"PO-{4000 + n}", vendor_id=vendor.id, status=status, order_date=date(2026, 11, 2),
-        promised_date=promised_date, original_promised_date=promised_date, currency="EUR",
-        vendor_reference=vendor_reference, created_at=T0, updated_at=T0,
+        number=number or f"PO-{4000 + n}",
+        vendor_id=vendor.id,
+        status=status,
+        order_date=date(2026, 11, 2),
+        promised_date=promised_date,
+        original_promised_date=promised_date,
+        currency="EUR",
+        vendor_reference=vendor_reference,
+        created_at=T0,
+        updated_at=T0,
     )
     po.lines = [
-        POLine(line_no=i + 1, sku=sku, vendor_sku=vsku, description=desc, quantity_ordered=Decimal(qty),
-               unit="pcs", unit_price=Decimal("0.12"))
+        POLine(
+            line_no=i + 1,
+            sku=sku,
+            vendor_sku=vsku,
+            description=desc,
+            quantity_ordered=Decimal(qty),
+            unit="pcs",
+            unit_price=Decimal("0.12"),
+        )
         for i, (sku, vsku, desc, qty) in enumerate(lines)
     ]
     session.add(po)

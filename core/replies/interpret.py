@@ -15,12 +15,17 @@ from core.replies.intent import classify_intent
 from core.replies.matching import MatchDecision, MatchInputs, POInfo, decide
 from core.replies.quantities import LineRef, extract_quantities
 from core.replies.references import PONumberIndex, POReference, find_po_references
-from core.replies.schemas import Intent, POMatch, Understanding
+from core.replies.schemas import ExtractedDates, Intent, POMatch, Understanding
 from core.replies.tokens import po_token_from_addresses
 from core.replies.tracking import extract_tracking
 from core.vendors.trust import SenderIdentity
 
-CONVERSATION_WINDOW = timedelta(days=3)
+CONVERSATION_RECENT = timedelta(days=3)
+CONVERSATION_WIDE = timedelta(days=14)
+# intents whose message dates are never the order's arrival or dispatch
+UNDATED_INTENTS = frozenset(
+    {Intent.CANCELLED, Intent.CHANGE_REQUEST, Intent.INVOICE, Intent.AUTO_REPLY, Intent.BOUNCE, Intent.UNRELATED}
+)
 _SUBJECT_PREFIX = re.compile(
     r"^\s*((re|aw|fw|fwd|wg|tr|rv|r|sv|vs|antw|odp|ynt|答复|回复|転送)\s*(\[\d+\])?\s*:\s*)+", re.I
 )
@@ -79,6 +84,8 @@ async def read_message(
     country = vendor.country if vendor else None
     tz = vendor.timezone if vendor else "UTC"
     text = message.new_text or ""
+    if message.forwarded_text:
+        text = f"{text}\n\n{message.forwarded_text}"
     subject = clean_subject(message.subject)
 
     if message.kind == MessageKind.BOUNCE:
@@ -104,7 +111,10 @@ async def read_message(
         has_tracking=bool(tracking),
         has_date=dates.eta is not None or dates.ship_date is not None,
     )
-    if intent.intent in (Intent.SHIPPED, Intent.DELAYED, Intent.CONFIRMED, Intent.DELIVERED):
+    if intent.intent in UNDATED_INTENTS:
+        # a date in an invoice, a cancellation, a newsletter or a change request is not the order's date
+        dates = ExtractedDates()
+    else:
         dates = extract_dates(
             text,
             received_at=message.received_at,
@@ -116,14 +126,15 @@ async def read_message(
 
     thread = await _thread_evidence(session, message, tokens=tokens, secret=secret)
     conversation_ids: list[int] = []
+    wide_ids: list[int] = []
     if message.channel == Channel.TELEGRAM and message.telegram_chat_id is not None:
-        conversation_ids = await repository.recent_conversation_po_ids(
-            session,
-            message.telegram_chat_id,
-            since=message.received_at - CONVERSATION_WINDOW,
-            before=message.received_at,
-        )
-    by_id = await repository.pos_by_ids(session, [i for i, _ in thread] + conversation_ids)
+        chat, at = message.telegram_chat_id, message.received_at
+        wide_ids = await repository.recent_conversation_po_ids(session, chat, since=at - CONVERSATION_WIDE, before=at)
+        if wide_ids:
+            conversation_ids = await repository.recent_conversation_po_ids(
+                session, chat, since=at - CONVERSATION_RECENT, before=at
+            )
+    by_id = await repository.pos_by_ids(session, [i for i, _ in thread] + wide_ids)
     by_number = await repository.pos_by_numbers(session, [r.po_number for r in [*text_refs, *subject_refs]])
     open_pos = await repository.vendor_open_pos(session, vendor.id) if vendor else []
 
@@ -138,6 +149,7 @@ async def read_message(
         text_refs=resolved(text_refs),
         subject_refs=resolved(subject_refs),
         conversation=[by_id[i] for i in conversation_ids if i in by_id],
+        conversation_wide=[by_id[i] for i in wide_ids if i in by_id],
         vendor_open_pos=open_pos,
     )
     decision = decide(inputs, intent.intent)
@@ -153,7 +165,7 @@ async def read_message(
                 LineRef(li.line_no, li.sku, li.vendor_sku, li.description, li.quantity_ordered, li.unit)
                 for li in po.lines
             ]
-            found = extract_quantities(text, refs, language=language)
+            found = extract_quantities(text, refs, language=language, intent_hint=intent.intent.value)
             if found:
                 quantities[match.po_number] = dict(found)
 

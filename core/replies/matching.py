@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from rapidfuzz import fuzz
-
 from core.replies.references import POReference
 from core.replies.schemas import Intent, POMatch
 
@@ -32,7 +30,7 @@ CONFIDENCE = {
     "po_number_bare": 0.90,
     "vendor_reference": 0.93,
     "item_code": 0.85,
-    "item_description": 0.78,
+    "item_description": 0.85,
     "conversation": 0.76,
     "only_open_po": 0.72,
 }
@@ -47,6 +45,7 @@ ORDER_INTENTS = frozenset(
         Intent.CANCELLED,
         Intent.CHANGE_REQUEST,
         Intent.AUTO_REPLY,
+        Intent.QUESTION,
     }
 )
 
@@ -81,8 +80,9 @@ class MatchInputs:
     # PO numbers and vendor references written in the new text and the subject, resolved to POs
     text_refs: list[tuple[POReference, POInfo]] = field(default_factory=list)
     subject_refs: list[tuple[POReference, POInfo]] = field(default_factory=list)
-    # the chat's recent conversation, newest first
+    # the chat's conversation of the last few days, newest first, and of the last weeks
     conversation: list[POInfo] = field(default_factory=list)
+    conversation_wide: list[POInfo] = field(default_factory=list)
     # the sender vendor's open POs (for items and the only-open-PO rule)
     vendor_open_pos: list[POInfo] = field(default_factory=list)
 
@@ -96,6 +96,14 @@ class MatchDecision:
     foreign_po_numbers: list[str] = field(default_factory=list)
 
 
+_PLURAL_ORDERS = re.compile(
+    r"\b(?:both|all|these|those|the two|the)\s+(?:orders|pos|purchase orders)\b"
+    r"|\bbeide[n]?\s+(?:bestellungen|auftr[äa]ge)\b"
+    r"|\bambos\s+pedidos\b|\bles\s+deux\s+commandes\b|\bentrambi\s+gli\s+ordini\b|\bbeide\s+bestellingen\b"
+    r"|\bambas\s+as\s+encomendas\b|\bobie\s+zam[óo]wienia\b|\bb[åa]da\s+best[äa]llningarna\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.,/-])(\d{4,12})(?![\w.,/-]\d)")
 _NEGATED = re.compile(r"\b(?:not|nicht|pas|no|non|niet|nie|inte|não)\s+(?:po\s*#?\s*|the\s+)?$", re.IGNORECASE)
 
 
@@ -109,20 +117,100 @@ def _norm_code(code: str) -> str:
     return re.sub(r"[^0-9a-z]", "", code.lower())
 
 
-def _item_score(po: POInfo, text_lower: str, text_codes: set[str]) -> tuple[float, str] | None:
-    best: tuple[float, str] | None = None
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "of",
+        "a",
+        "an",
+        "in",
+        "on",
+        "to",
+        "from",
+        "by",
+        "per",
+        "pcs",
+        "pc",
+        "pack",
+        "box",
+        "boxes",
+        "set",
+        "sets",
+        "size",
+        "type",
+        "class",
+        "grade",
+        "mm",
+        "cm",
+        "m",
+        "kg",
+        "g",
+        "l",
+        "ml",
+        "x",
+        "de",
+        "la",
+        "le",
+        "les",
+        "des",
+        "du",
+        "et",
+        "en",
+        "el",
+        "los",
+        "las",
+        "y",
+        "para",
+        "con",
+        "der",
+        "die",
+        "das",
+        "und",
+        "mit",
+        "von",
+        "il",
+        "lo",
+        "di",
+        "e",
+        "per",
+        "con",
+        "het",
+        "een",
+        "van",
+        "en",
+        "voor",
+    ]
+)
+
+
+def _tokens(text: str) -> set[str]:
+    out = set()
+    for raw in re.findall(r"[0-9a-zà-ÿ]+(?:[./][0-9a-z]+)*", text.lower()[:20_000]):
+        token = raw[:-1] if len(raw) > 4 and raw.endswith("s") and not raw[-2].isdigit() else raw
+        if token not in _STOP and (len(token) >= 3 or any(c.isdigit() for c in token)):
+            out.add(token)
+    return out
+
+
+def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, str] | None:
+    """Item evidence for one PO: an exact item code, or enough of the line descriptions' words."""
+    weight = 0
+    named: list[str] = []
     for line in po.lines:
         for code in (line.vendor_sku, line.sku):
             if code and len(_norm_code(code)) >= 4 and _norm_code(code) in text_codes:
                 return CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
-        desc = line.description.lower().strip()
-        if len(desc) >= 8:
-            score = fuzz.partial_ratio(desc, text_lower) / 100.0 if len(text_lower) >= 8 else 0.0
-            if score >= 0.9 and (best is None or score > best[0]):
-                best = (score, f"item description '{line.description}' (line {line.line_no})")
-    if best is None:
+        hits = [t for t in _tokens(line.description) if t in text_tokens]
+        line_weight = sum(2 if any(c.isdigit() for c in t) else 1 for t in hits)
+        if line_weight:
+            weight += line_weight
+            named.append(f"line {line.line_no}: {' '.join(sorted(hits))}")
+    if weight < 2:
         return None
-    return CONFIDENCE["item_description"] * best[0], best[1]
+    return min(CONFIDENCE["item_description"], 0.70 + 0.03 * weight), "item words (" + "; ".join(named) + ")"
 
 
 def _text_codes(text: str) -> set[str]:
@@ -153,7 +241,8 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         if _negated(inputs.text, ref):
             continue
         explicit.append((ref, po))
-    subject_only = [(r, p) for r, p in inputs.subject_refs if all(p.number != q.number for _, q in explicit)]
+    # the subject often repeats an old thread's PO: it counts only when the text names none
+    subject_only = [] if explicit else list(inputs.subject_refs)
     for ref, po in [*explicit, *subject_only]:
         if po.vendor_id != vendor:
             if ref.strength == "exact" and po.number not in decision.foreign_po_numbers:
@@ -165,6 +254,20 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
             add(po, "po_number", f"PO number '{ref.matched_text}'")
         else:
             add(po, "po_number_bare", f"number '{ref.matched_text}'")
+
+    if decision.foreign_po_numbers and not found:
+        # the vendor names someone else's PO: whatever else points at one of its own, a human decides
+        decision.needs_review = True
+        decision.reasons.append("the message names another vendor's PO: " + ", ".join(decision.foreign_po_numbers))
+        return decision
+
+    # 1b. a number written as a quantity or a label that is exactly one of the vendor's own open POs
+    if not found and intent != Intent.UNRELATED:
+        digits = {m.lstrip("0") for m in _NUMBER.findall(inputs.text[:20_000])}
+        for po in inputs.vendor_open_pos:
+            core = "".join(re.findall(r"\d+", po.number)).lstrip("0")
+            if len(core) >= 4 and core in digits:
+                add(po, "po_number_bare", f"the vendor's own PO number {core}")
 
     # 2. thread evidence: kept when the text names no PO of its own, or names the same one
     own_thread = [(po, kind) for po, kind in inputs.thread if po.vendor_id == vendor]
@@ -184,13 +287,22 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
             if po.number in found:
                 add(po, kind, "thread agrees")
 
+    if not found and _PLURAL_ORDERS.search(inputs.text):
+        # "will ship both orders": one PO from weak evidence would be half an answer, i.e. a wrong one
+        decision.needs_review = True
+        decision.reasons.append("the message speaks of several orders without naming them")
+        decision.candidates = [
+            POMatch(po.number, 0.3, ("open PO of this vendor",)) for po in inputs.vendor_open_pos[:10]
+        ]
+        return decision
+
     # 3. items: vendor SKUs and descriptions among the vendor's open POs
-    if not found and inputs.vendor_open_pos:
-        text_lower = inputs.text.lower()[:20_000]
+    if not found and inputs.vendor_open_pos and intent != Intent.UNRELATED:
+        text_tokens = _tokens(inputs.text)
         codes = _text_codes(inputs.text)
         scored = []
         for po in inputs.vendor_open_pos:
-            hit = _item_score(po, text_lower, codes)
+            hit = _item_score(po, text_tokens, codes)
             if hit is not None:
                 scored.append((hit[0], po, hit[1]))
         scored.sort(key=lambda s: -s[0])
@@ -205,11 +317,17 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
             found[top[1].number] = POMatch(top[1].number, top[0], (top[2],))
 
     order_talk = intent in ORDER_INTENTS
-    # 4. the recent chat conversation
-    if not found and order_talk and inputs.conversation:
-        own = [po for po in inputs.conversation if po.vendor_id == vendor]
-        if own:
-            add(own[0], "conversation", "recent conversation in this chat")
+    # 4. the chat conversation: the PO of the last few days' exchange, or the only PO of the last weeks
+    if not found and order_talk:
+        latest = [po for po in inputs.conversation if po.vendor_id == vendor]
+        wide = list(dict.fromkeys(po.number for po in inputs.conversation_wide if po.vendor_id == vendor))
+        if latest:
+            add(latest[0], "conversation", "the chat's latest exchange")
+        elif len(wide) == 1:
+            po = next(p for p in inputs.conversation_wide if p.number == wide[0])
+            add(po, "conversation", "the only PO discussed in this chat lately")
+        elif len(wide) > 1:
+            decision.candidates = [POMatch(n, 0.5, ("recent conversation",)) for n in wide[:10]]
 
     # 5. the vendor's only open PO
     if not found and order_talk and len(inputs.vendor_open_pos) == 1:

@@ -45,7 +45,7 @@ async def pos_by_numbers(session: AsyncSession, numbers: Iterable[str]) -> dict[
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
-    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.number.in_(wanted)))).tuples().all()
+    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.number.in_(wanted)))).all()
     return {po.number: po for po in await _with_lines(session, rows)}
 
 
@@ -53,7 +53,7 @@ async def pos_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, POI
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.id.in_(wanted)))).tuples().all()
+    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.id.in_(wanted)))).all()
     return {po.id: po for po in await _with_lines(session, rows)}
 
 
@@ -64,7 +64,7 @@ async def vendor_open_pos(session: AsyncSession, vendor_id: int, *, limit: int =
         .order_by(PurchaseOrder.id)
         .limit(limit)
     )
-    return await _with_lines(session, (await session.execute(stmt)).tuples().all())
+    return await _with_lines(session, (await session.execute(stmt)).all())
 
 
 async def po_ids_for_email_ids(session: AsyncSession, message_ids: Sequence[str]) -> list[int]:

@@ -65,7 +65,8 @@ def test_item_code_on_one_po() -> None:
 def test_item_on_several_pos_goes_to_review() -> None:
     twin = POInfo(4, "PO-4599", 10, "sent", None, (LineInfo(1, "M8-HEX-50", "AF-8850", "Hex bolt M8x50", 200),))
     decision = decide(inputs("AF-8850 shipped", vendor_open_pos=[BOLTS, twin]), Intent.SHIPPED)
-    assert decision.matches == [] and decision.needs_review
+    assert decision.matches == []
+    assert decision.needs_review
     assert {c.po_number for c in decision.candidates} == {"PO-4512", "PO-4599"}
 
 
@@ -76,7 +77,8 @@ def test_only_open_po_needs_an_order_topic() -> None:
 
 def test_several_open_pos_and_no_evidence_is_review() -> None:
     decision = decide(inputs("shipped today"), Intent.SHIPPED)
-    assert decision.matches == [] and decision.needs_review
+    assert decision.matches == []
+    assert decision.needs_review
 
 
 def test_untrusted_sender_matches_nothing() -> None:
@@ -85,5 +87,5 @@ def test_untrusted_sender_matches_nothing() -> None:
 
 
 def test_conversation_is_weak_evidence() -> None:
-    assert numbers("shipped today", conversation=[NUTS]) == ["PO-4561"]
-    assert numbers("can you send the drawing?", Intent.QUESTION, conversation=[NUTS]) == []
+    assert numbers("shipped today", conversation=[NUTS], conversation_wide=[NUTS]) == ["PO-4561"]
+    assert numbers("Happy new year!", Intent.UNRELATED, conversation=[NUTS], conversation_wide=[NUTS]) == []
