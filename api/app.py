@@ -11,10 +11,14 @@ from sqlalchemy import text
 
 from api.routes.setup import install_web
 from api.runtime import Runtime, build_runtime, ensure_migrated
+from api.workers import WorkerGroup, configured_workers
 from core.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, start_workers: bool = False
+) -> FastAPI:
+    """The web app; with `start_workers` (as `liaison serve` does) also the mail, Telegram and follow-up workers."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -22,9 +26,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rt = runtime or build_runtime(settings)
         await ensure_migrated(rt.engine)
         app.state.runtime = rt
+        group = WorkerGroup(configured_workers(rt) if start_workers else [])
+        group.start()
         try:
             yield
         finally:
+            await group.close()
             if runtime is None:
                 await rt.close()
 

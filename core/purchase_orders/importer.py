@@ -26,7 +26,7 @@ from core.purchase_orders import repository
 from core.purchase_orders.events import record_event
 from core.purchase_orders.import_plan import Plan, POChange, build_plan
 from core.purchase_orders.import_readers import FileFormat, Progress, read_file
-from core.purchase_orders.lifecycle import POStatus
+from core.purchase_orders.lifecycle import OPEN, POStatus
 from core.purchase_orders.schemas import ImportBatch, ImportProblem, PORecord, SentMessageRecord
 from core.purchase_orders.service import Actor, change_status, set_field
 from models import Message, MessagePO, POEvent, POLine, PurchaseOrder, User, Vendor, VendorContact, VendorDomain
@@ -245,6 +245,8 @@ async def _insert_pos(
             "currency": po.currency,
             "vendor_reference": po.vendor_reference,
             "sent_at": _first_sent(po),
+            # due at once: the follow-up sweep plans each open PO (and re-checks) on its next round
+            "next_followup_at": at if po.status in OPEN else None,
             "created_at": at,
             "updated_at": at,
         }
