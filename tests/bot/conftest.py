@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.runtime import Runtime, build_runtime
-from bot.app import TelegramService
 from bot.sender import SenderOptions
+from bot.service import TelegramService
 from core.clock import FrozenClock
 from core.settings import Settings
 from models.migrate import upgrade
