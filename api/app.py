@@ -20,13 +20,14 @@ def create_app(
 ) -> FastAPI:
     """The web app; with `start_workers` (as `liaison serve` does) also the mail, Telegram and follow-up workers."""
     settings = settings or get_settings()
+    rt = runtime or build_runtime(settings)  # no connection yet: the lifespan checks the schema first
+    workers = configured_workers(rt) if start_workers else []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        rt = runtime or build_runtime(settings)
         await ensure_migrated(rt.engine)
         app.state.runtime = rt
-        group = WorkerGroup(configured_workers(rt) if start_workers else [])
+        group = WorkerGroup(workers)
         group.start()
         try:
             yield
@@ -37,6 +38,8 @@ def create_app(
 
     app = FastAPI(title="Liaison", version="0.1.0", lifespan=lifespan)
     install_web(app)  # REST /api/v1, dashboard pages, static files, error handlers
+    for worker in workers:
+        app.router.routes.extend(worker.routes)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -84,7 +84,12 @@ def serve(
         return None
 
     run_with_runtime(check)  # refuse early, with a clear message, on an unmigrated database
-    uvicorn.run(create_app(settings, start_workers=True), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings, start_workers=True),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
 
 
 def _register_commands() -> None:

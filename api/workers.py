@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from starlette.routing import BaseRoute
+
 from api.runtime import Runtime
 from core.clock import Clock, SystemClock
 
@@ -17,10 +19,14 @@ log = logging.getLogger("liaison.workers")
 class Worker:
     name: str
     run: Callable[[asyncio.Event], Awaitable[None]]
+    routes: tuple[BaseRoute, ...] = ()
 
 
 def configured_workers(runtime: Runtime, clock: Clock | None = None) -> list[Worker]:
-    """Follow-ups always; email when IMAP/SMTP are set; Telegram when a bot token is set."""
+    """Follow-ups always; email when IMAP/SMTP are set; Telegram when a bot token is set.
+
+    A worker may bring web routes (the Telegram webhook), which the app mounts before it serves.
+    """
     from core.followups.jobs import FollowupWorker
 
     clock = clock or SystemClock()
@@ -37,7 +43,9 @@ def configured_workers(runtime: Runtime, clock: Clock | None = None) -> list[Wor
     if settings.telegram_enabled:
         from bot.service import TelegramService
 
-        workers.append(Worker("telegram", TelegramService(runtime, clock=clock).run))
+        telegram = TelegramService(runtime, clock)
+        routes = (telegram.webhook_route(),) if settings.telegram_webhook_url else ()
+        workers.append(Worker("telegram", telegram.run, routes))
     return workers
 
 
@@ -67,11 +75,11 @@ class WorkerGroup:
             log.info("starting worker %s", worker.name)
             self._tasks.append(asyncio.create_task(self._supervise(worker), name=f"worker:{worker.name}"))
 
-    async def close(self, timeout: float = 10.0) -> None:
+    async def close(self, grace: float = 10.0) -> None:
         self.stop.set()
         if not self._tasks:
             return
-        done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        _done, pending = await asyncio.wait(self._tasks, timeout=grace)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

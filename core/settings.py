@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     @property
     def telegram_enabled(self) -> bool:
-        return self.telegram_token is not None
+        return self.telegram_token is not None and bool(self.telegram_token.get_secret_value().strip())
 
 
 @lru_cache(maxsize=1)
