@@ -45,6 +45,14 @@ CONTEXTS = {
     "question": {"reason": "which_po", "candidates": ["PO-1", "PO-2"]},
     "clarify": {"po_numbers": [], "candidates": ["PO-1", "PO-2"]},
     "agent_message": {"body": "Hi <b>there</b>", "po_number": "PO-4512"},
+    "buyer_digest": {
+        "user_name": "Anna",
+        "count": 2,
+        "alerts": [
+            {"kind": "eta_changed", "text": "new ETA 3 Dec", "po_number": "PO-4512", "at": "2026-11-20T10:00:00+00:00"},
+            {"kind": "late", "text": "PO-4513 is late", "po_number": None, "at": "2026-11-20T10:05:00+00:00"},
+        ],
+    },
 }
 
 
