@@ -754,3 +754,243 @@ async def test_date_only_in_the_bots_question_counts_when_the_vendor_agrees(make
     assert matched(result) == ["PO-7342"]
     assert understanding(result).intent is Intent.CONFIRMED
     assert understanding(result).eta == date(2026, 12, 9)
+
+
+# ==============================================================================================
+# who may speak for a PO
+
+
+@pytest.mark.parametrize(
+    "address", ["l.ibanez@forjadoslevante.example", "logistica@forjadoslevante.example", "accounts@forjadoslevante.example"]
+)
+async def test_unlisted_address_at_the_vendors_domain_is_trusted(make_world: MakeWorld, address: str) -> None:
+    world = await make_world([LEVANTE], [PO_7355, PO_7320])
+    body = (
+        "Buenos días Anna:\n\nMe presento: soy Laura Ibáñez, nueva responsable de logística de Forjados Levante.\n"
+        "Su pedido 7355 se cargará el viernes 27/11, con entrega prevista en Leeds el martes 01/12.\n\n"
+        "Un saludo,\nLaura Ibáñez\nMóvil +34 612 73 20 41\n"
+    )
+    received = at("2026-11-23 11:30")
+    result = await world.email(mail(sender=("Laura Ibáñez", address), subject="Presentación", body=body,
+                                    received=received), received)
+    assert understanding(result).trusted
+    assert matched(result) == ["PO-7355"]
+    assert understanding(result).ship_date == date(2026, 11, 27)
+    assert understanding(result).eta == date(2026, 12, 1)
+    assert result.applied_po_numbers == ["PO-7355"]
+    await untouched(world, "PO-7320", result)
+
+
+async def test_lookalike_domain_asking_to_change_bank_details_is_not_trusted(make_world: MakeWorld) -> None:
+    world = await make_world([NORD], [PO_7311, PO_7388])
+    body = (
+        "Dear Customer,\n\nDue to an audit our account with Sparkasse is suspended. All payments, including the "
+        "invoice for your order PO-7311, should be made to our new account:\n\n"
+        "IBAN: LT12 1000 0111 0100 1000\nSWIFT: ABCDLT2X\n\nPlease confirm once you have updated your records.\n\n"
+        "Accounts Department\nWälzlager Nord GmbH\n"
+    )
+    received = at("2026-11-26 09:00")
+    raw = mail(sender=("Wälzlager Nord - Accounts", "accounts@waelzlager-nord-gmbh.example"),
+               subject="URGENT: new bank details - invoice PO-7311", body=body, received=received,
+               headers=[("Reply-To", "nord.accounts@safe-mailbox.example")])
+    result = await world.email(raw, received)
+    assert not understanding(result).trusted
+    assert matched(result) == []
+    assert understanding(result).intent is Intent.INVOICE
+    assert (await world.stored(result)).state == "review"
+    await untouched(world, "PO-7311", result)
+
+
+async def test_free_mail_address_of_a_real_vendor_contact_is_not_trusted(make_world: MakeWorld) -> None:
+    world = await make_world([NASHIK], [PO_7371, PO_7379])
+    body = (
+        "Hi Anna,\n\nOur mail server is down so I am writing from my personal account.\n"
+        f"PO-7371 went out this morning with DHL Express, AWB {spaced(DHL_EXPRESS, [2, 4, 4])}.\n\n"
+        "Vikram Joshi\nNashik Forge\n"
+    )
+    received = at("2026-11-30 09:00")
+    raw = mail(sender=("Vikram Joshi", "vikram.joshi.nsk@gmail.com"), subject="PO-7371 dispatch", body=body,
+               received=received)
+    result = await world.email(raw, received)
+    assert not understanding(result).trusted
+    assert matched(result) == []
+    assert tracking(result) == [DHL_EXPRESS]
+    await untouched(world, "PO-7371", result)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Hello Anna, this is Mei from Lucky Circuits, this is my new number. PO7390 capacitors shipped today by "
+         f"DHL, AWB {DHL_EXPRESS}. pls check 🙏", Intent.SHIPPED),
+        ("hi anna its grace's colleague, her phone is broken. the invoice for PO7390 has old bank details, "
+         "please pay to account 6222 0210 0112 3456 instead. thanks", Intent.INVOICE),
+    ],
+    ids=["claims-to-be-the-vendor", "payment-diversion"],
+)
+async def test_unknown_telegram_id_is_not_trusted(make_world: MakeWorld, text: str, intent: Intent) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    result = await world.chat(7779001, text, at("2026-11-23 06:30"))
+    assert not understanding(result).trusted
+    assert matched(result) == []
+    assert understanding(result).intent is intent
+    await untouched(world, "PO-7390", result)
+
+
+async def test_second_telegram_id_of_the_same_vendor_is_trusted(make_world: MakeWorld) -> None:
+    world = await make_world([BRIXTON], [PO_7301, PO_7342])
+    text = (
+        "Hi Anna, Sam from Brixton dispatch here 👋 the M5 cap screws for po7342 (1500pcs) went out today "
+        "with DPD 15502231447816, bolts to follow"
+    )
+    result = await world.chat(7770102, text, at("2026-11-26 10:00"))
+    assert understanding(result).trusted
+    assert matched(result) == ["PO-7342"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert understanding(result).carrier is Carrier.DPD
+    assert quantities(result) == {"PO-7342": {2: 1500.0}}
+    assert result.applied_po_numbers == ["PO-7342"]
+
+
+async def test_forward_by_a_buyer_colleague_changes_no_po(make_world: MakeWorld) -> None:
+    world = await make_world([BRIANZA], [PO_7366, PO_7381])
+    body = (
+        "Anna - this came to my inbox by mistake, can you update the PO?\n\nMark\n\n"
+        "________________________________\n"
+        "From: Chiara Colombo <ordini@valvolebrianza.example>\nSent: 26 November 2026 14:40\n"
+        "To: Mark Ellis <mark.ellis@buyer.example>\nSubject: R: Purchase order PO-7381\n\n"
+        "Buongiorno,\n\nVi informiamo che i giunti rapidi 3/8\" del Vs. ordine PO-7381 sono stati spediti "
+        "il 26/11 con GLS, n. spedizione 51412398871.\n\nCordiali saluti\nChiara Colombo\n"
+    )
+    received = at("2026-11-26 16:00")
+    raw = mail(sender=("Mark Ellis", "mark.ellis@buyer.example"), subject="FW: R: Purchase order PO-7381", body=body,
+               received=received, to="purchasing@buyer.example")
+    result = await world.email(raw, received)
+    assert matched(result) == []
+    assert tracking(result) == ["51412398871"]
+    assert understanding(result).carrier is Carrier.GLS
+    await untouched(world, "PO-7381", result)
+
+
+async def test_freight_forwarder_is_not_the_vendor(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    body = (
+        "Dear Anna,\n\nPlease find below the pre-alert for your inbound shipment:\n\n"
+        "Shipper:        DONGGUAN LUCKY CIRCUITS CO., LTD\nConsignee:      BUYER MANUFACTURING LTD\n"
+        f"Your ref:       PO 7390\nContainer:      {MAERSK_BOX} (40'HC)\nVessel/Voy:     MAERSK EDINBURGH / 249W\n"
+        "ETD Yantian:    27/11/2026\nETA Felixstowe: 29/12/2026\n"
+        "Est. delivery to Leeds (after customs clearance): 06/01/2027\n\n"
+        "Kind regards,\nOcean Import Team\nHarbourline Logistics Ltd, Felixstowe\n"
+    )
+    received = at("2026-11-27 18:00")
+    raw = mail(sender=("Harbourline Ocean Import", "ocean.import@harbourline-logistics.example"),
+               subject=f"PRE-ALERT // YANTIAN - FELIXSTOWE // {MAERSK_BOX}", body=body, received=received)
+    result = await world.email(raw, received)
+    assert matched(result) == []
+    assert understanding(result).eta == date(2027, 1, 6)
+    assert understanding(result).ship_date == date(2026, 11, 27)
+    assert tracking(result) == [MAERSK_BOX]
+    assert understanding(result).carrier is Carrier.MAERSK
+    await untouched(world, "PO-7390", result)
+
+
+def customs_hold_notice(received: datetime) -> bytes:
+    body = (
+        f"Dear Customer,\n\nYour DHL Express shipment with waybill number {DHL_EXPRESS} from DONGGUAN LUCKY "
+        "CIRCUITS CO LTD is held in UK customs clearance.\n\nTo clear it we need your EORI number. Could you "
+        "please reply quoting the waybill number?\n\nDHL Express UK Import Clearance Team\n"
+    )
+    return mail(sender=("DHL Express UK Import Clearance", "ukclearance@dhl-express.example"),
+                subject=f"Action required: customs clearance for waybill {DHL_EXPRESS}", body=body, received=received)
+
+
+async def test_carrier_customs_notice_is_not_the_vendor(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    received = at("2026-11-25 08:00")
+    result = await world.email(customs_hold_notice(received), received)
+    assert matched(result) == []
+    assert tracking(result) == [DHL_EXPRESS]
+    await untouched(world, "PO-7390", result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="intent is 'shipped', expected 'question': a carrier notice that a parcel is held in customs and "
+    "asks for the EORI number is read as a shipment because of the waybill number (dev m062)",
+)
+async def test_customs_hold_asking_for_a_number_is_a_question(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    received = at("2026-11-25 08:00")
+    result = await world.email(customs_hold_notice(received), received)
+    assert understanding(result).intent is Intent.QUESTION
+
+
+async def test_po_number_of_another_vendor_is_not_a_match(make_world: MakeWorld) -> None:
+    world = await make_world([BRIXTON, NORD], [PO_7301, PO_7342, PO_7311])
+    body = (
+        f"Hi Anna,\n\nThe M5 cap screws for order 7311 went out today by Royal Mail Tracked 48, tracking "
+        f"{spaced(ROYAL_MAIL, [2, 4, 4, 3])}.\n\nRegards,\nDan\n"
+    )
+    received = at("2026-11-25 13:05")
+    result = await world.email(mail(sender=BRIXTON_SALES, subject="Order 7311", body=body, received=received), received)
+    assert matched(result) == []
+    assert tracking(result) == [ROYAL_MAIL]
+    assert understanding(result).carrier is Carrier.ROYAL_MAIL
+    assert (await world.stored(result)).state == "review"
+    await untouched(world, "PO-7311", result)
+    await untouched(world, "PO-7342", result)
+
+
+async def test_correction_naming_both_numbers_counts_the_corrected_po(make_world: MakeWorld) -> None:
+    world = await make_world([BRIXTON, NORD], [PO_7301, PO_7342, PO_7311])
+    text = "sorry anna, that email should say 7342 not 7311 🙈 the cap screws went today"
+    result = await world.chat(7770101, text, at("2026-11-25 13:40"))
+    assert matched(result) == ["PO-7342"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert understanding(result).ship_date == date(2026, 11, 25)
+    await untouched(world, "PO-7311", result)
+
+
+async def test_cold_sales_mail_with_a_fake_re_is_unrelated(make_world: MakeWorld) -> None:
+    world = await make_world([NORD], [PO_7311, PO_7388])
+    body = (
+        "Dear Purchasing Manager,\n\nGood day! Glad to know you are on the market of bearings.\n\n"
+        "This is Leo from Wuxi Star Bearing Co., Ltd., manufacturer of deep groove ball bearings (6206-2RS, "
+        "6307-2Z ...) and spherical roller bearings (22212 E) for 18 years.\n\nOur price is 25% lower than "
+        "European brands. MOQ 200pcs, delivery in 20 days.\n\nCould you send us your inquiry list?\n\n"
+        "Leo Zhang\nWhatsApp/WeChat: +86 139 5173 7311\n"
+    )
+    received = at("2026-11-20 20:10")
+    raw = mail(sender=("Leo Zhang", "leo.zhang@wuxi-starbearing.example"), subject="Re: bearing inquiry",
+               body=body, received=received, to="purchasing@buyer.example")
+    result = await world.email(raw, received)
+    assert matched(result) == []
+    assert understanding(result).intent is Intent.UNRELATED
+    assert understanding(result).eta is None
+    await untouched(world, "PO-7311", result)
+
+
+async def test_newsletter_from_a_trusted_vendor_domain_is_unrelated(make_world: MakeWorld) -> None:
+    world = await make_world([MIDWEST], [PO_12044, PO_12051])
+    html = (
+        "<html><body><h1>Winter shutdown specials</h1><p>Hi Tom,</p>"
+        "<p>Save 15% on Gates Hi-Power II V-belts (B52, B60) and Mobil DTE 24 hydraulic oil with code "
+        "<b>SHUT15</b>. Order by <b>12/04</b> for delivery before the holidays.</p>"
+        "<p>Visit our new showroom at <b>12051 Industrial Pkwy, Strongsville, OH</b>. "
+        "Closed Thursday 11/26 and Friday 11/27; orders placed then ship Monday 11/30.</p>"
+        "<p style='font-size:10px'><a href='https://midwestmotion.example/unsubscribe'>Unsubscribe</a></p>"
+        "</body></html>"
+    )
+    received = at("2026-11-22 18:00")
+    raw = mail(sender=("Midwest Motion Deals", "deals@midwestmotion.example"),
+               subject="🦃 Winter shutdown specials: 15% off belts", html=html, received=received,
+               subject_charset="utf-8-b",
+               headers=[("List-Unsubscribe", "<https://midwestmotion.example/unsubscribe>"), ("Precedence", "bulk")])
+    result = await world.email(raw, received)
+    assert understanding(result).trusted
+    assert understanding(result).intent is Intent.UNRELATED
+    assert matched(result) == []
+    assert understanding(result).eta is None
+    assert understanding(result).ship_date is None
+    await untouched(world, "PO-12044", result)
+    await untouched(world, "PO-12051", result)
