@@ -1380,3 +1380,228 @@ async def test_postfix_dsn_with_returned_headers_is_about_the_returned_po(make_w
     assert (await world.po("PO-7381")).exc_contact_bounced
     assert result.escalation_ids
     await untouched(world, "PO-7366", result)
+
+
+# ==============================================================================================
+# what the vendor said
+
+
+async def test_invoice_will_follow_does_not_make_a_delivery_an_invoice(make_world: MakeWorld) -> None:
+    world = await make_world([HOLLAND], [PO_7377, PO_7385])
+    body = (
+        "Hi Anna,\n\nOur driver has delivered the 80 EUR pallets for order 7377 at your Leeds site, the CMR was "
+        "signed by Mr. Patel. The invoice will follow by email.\n\nKind regards,\nJeroen Smit\n"
+    )
+    received = at("2026-11-27 12:00")
+    result = await world.email(mail(sender=HOLLAND_SALES, subject="Delivery order 7377", body=body, cte="7bit",
+                                    received=received), received)
+    assert matched(result) == ["PO-7377"]
+    assert understanding(result).intent is Intent.DELIVERED
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        (7770401, "Buongiorno Anna, le valvole 3/4\" in ottone sono fuori produzione 😕 posso darvi la versione inox "
+         "AISI 316 a 41 € cad invece di 30. PO 7366, va bene? se ok confermo subito"),
+        (7770502, "Anna, for PO7390 the JST PH connectors come in reel of 5000pcs, MOQ 1 reel. you order 3500pcs, "
+         "can we change to 5000pcs? same unit price 0.031"),
+    ],
+    ids=["substitution-and-price", "moq"],
+)
+async def test_substitution_price_or_moq_change_is_a_change_request(make_world: MakeWorld, user: int, text: str) -> None:
+    world = await make_world([BRIANZA, LUCKY], [PO_7366, PO_7381, PO_7390, PO_7394])
+    result = await world.chat(user, text, at("2026-11-20 10:30"))
+    assert understanding(result).intent is Intent.CHANGE_REQUEST
+    assert len(matched(result)) == 1
+    order = await world.po(matched(result)[0])
+    assert order.status == "sent"
+    assert order.eta is None
+    assert result.escalation_ids
+
+
+async def test_cancelling_one_line_is_a_cancellation_that_keeps_the_po_open(make_world: MakeWorld) -> None:
+    world = await make_world([REACTIFS], [with_(PO_7345, vendor_reference="CDE-2611-0733"), PO_7362])
+    body = (
+        "Madame,\n\nNous sommes au regret de vous informer que nous ne pouvons pas livrer l'acide nitrique 65 % en "
+        "flacon de 1 L de la commande CDE-2611-0733 : notre fabricant a arrêté ce conditionnement.\n\n"
+        "Cette ligne est donc annulée. Le reste de la commande (éthanol) est maintenu.\n\nAvec nos excuses,\n"
+    )
+    received = at("2026-11-25 09:30")
+    raw = mail(sender=REACTIFS_SALES, subject="Commande CDE-2611-0733 : annulation d'une ligne", body=body,
+               received=received, cte="8bit")
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7345"]
+    assert understanding(result).intent is Intent.CANCELLED
+    assert (await world.po("PO-7345")).status == "sent"
+    assert [e.reason for e in await escalations(world, result)] == ["cancellation"]
+
+
+async def test_future_dispatch_is_not_yet_shipped(make_world: MakeWorld) -> None:
+    world = await make_world([LEVANTE], [PO_7355, PO_7320])
+    text = "Hi Anna 👋 the truck for 7355 loads tomorrow first thing, I'll send you the CMR when it leaves"
+    result = await world.chat(7770301, text, at("2026-11-26 15:10"))
+    assert matched(result) == ["PO-7355"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert understanding(result).ship_date == date(2026, 11, 27)
+    assert (await world.po("PO-7355")).status == "confirmed"
+
+
+async def test_question_that_also_states_a_ship_date(make_world: MakeWorld) -> None:
+    world = await make_world([BRIXTON], [PO_7301, PO_7342])
+    body = (
+        "Hi Anna,\n\nJust checking before the bolts go out next Tuesday with the rest of 7342 - the PO says deliver "
+        "to Leeds but your email mentions the new Wakefield stores. Which address do you want?\n\nRegards,\nDan\n"
+    )
+    received = at("2026-11-27 13:30")  # a Friday
+    result = await world.email(mail(sender=BRIXTON_SALES, subject="PO-7342 delivery address", body=body,
+                                    received=received), received)
+    assert matched(result) == ["PO-7342"]
+    assert understanding(result).intent is Intent.QUESTION
+    assert understanding(result).ship_date == date(2026, 12, 1)
+
+
+async def test_question_that_implies_an_eta(make_world: MakeWorld) -> None:
+    world = await make_world([CARTONES], [PO_12061, PO_12078])
+    body = (
+        "Hi Tom,\n\nFor the delivery of PO 12061 on Thursday, can you please confirm your receiving hours at the "
+        "San Antonio plant and whether we need a dock appointment?\n\nThanks,\nRodrigo\n"
+    )
+    received = at("2026-11-30 15:00")  # a Monday
+    result = await world.email(mail(sender=CARTONES_SALES, subject="PO 12061 - receiving hours", body=body,
+                                    received=received), received)
+    assert matched(result) == ["PO-12061"]
+    assert understanding(result).intent is Intent.QUESTION
+    assert understanding(result).eta == date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(
+    ("sender", "number", "text", "eta"),
+    [
+        (BRIXTON_SALES, "PO-7301", "PO 7301 is confirmed - the washers are in stock but the bolts are still at the "
+         "platers, so the earliest we can deliver is 09/12. Hope that's OK.", date(2026, 12, 9)),
+        (NASHIK_SALES, "PO-7371", "With reference to your PO No. 7371 dated 06.11.2026, we are pleased to confirm "
+         "the order. Dispatch by air on 11.12.2026. Expected delivery at your plant: 15.12.2026. We regret we are "
+         "not able to meet the requested date of 04.12.2026.", date(2026, 12, 15)),
+    ],
+    ids=["uk", "india-requested-date-in-text"],
+)
+async def test_confirmation_with_a_later_date_than_requested(
+    make_world: MakeWorld, sender: tuple[str, str], number: str, text: str, eta: date
+) -> None:
+    world = await make_world([BRIXTON, NASHIK], [PO_7301, PO_7342, PO_7371, PO_7379])
+    received = at("2026-11-24 10:00")
+    result = await world.email(mail(sender=sender, subject="Order confirmation", body=text + "\n", received=received),
+                               received)
+    assert matched(result) == [number]
+    # the dev labels accept either reading of "confirmed, but later than you asked"
+    assert understanding(result).intent in (Intent.CONFIRMED, Intent.DELAYED)
+    assert understanding(result).eta == eta
+    order = await world.po(number)
+    assert order.eta == eta
+    assert order.exc_vendor_delay
+    assert "date_later_than_promised" in [e.reason for e in await escalations(world, result)]
+
+
+@pytest.mark.parametrize("status", ["received", "closed"])
+async def test_invoice_for_a_received_or_closed_po_is_matched_and_changes_nothing(
+    make_world: MakeWorld, status: str
+) -> None:
+    world = await make_world([BRIANZA], [with_(PO_7366, status=status), PO_7381])
+    html = (
+        "<html><body><p>Spett.le Buyer Manufacturing Ltd,</p><p>risulta ancora aperta la seguente fattura:</p>"
+        "<table border='1'><tr><th>Fattura n.</th><th>Data</th><th>Vs. ordine</th><th>Importo</th><th>Scadenza</th></tr>"
+        "<tr><td>2026/3107</td><td>02/11/2026</td><td>PO-7366</td><td>&euro; 612,00</td><td>22/11/2026</td></tr>"
+        "</table><p>Vi preghiamo di provvedere al saldo tramite bonifico.</p><p>Ufficio Amministrazione</p>"
+        "</body></html>"
+    )
+    received = at("2026-11-25 11:00")
+    raw = mail(sender=("Amministrazione Valvole Brianza", "amministrazione@valvolebrianza.example"),
+               subject="Sollecito di pagamento - fattura n. 2026/3107 - Vs. ordine PO-7366", html=html,
+               received=received, cte="quoted-printable",
+               attachments=[("Fattura_2026-3107.pdf", "application", "pdf", b"%PDF-1.4\n%%EOF\n")])
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7366"]
+    assert understanding(result).intent is Intent.INVOICE
+    assert understanding(result).eta is None
+    assert (await world.po("PO-7366")).status == status
+
+
+async def test_remainder_shipped_on_a_partially_received_po(make_world: MakeWorld) -> None:
+    world = await make_world([NORD], [with_(PO_7311, status="partially_received"), PO_7388])
+    body = (
+        "Dear Mrs Bauer,\n\nthe remaining quantity for your order 7311 was shipped today with GLS:\n\n"
+        "60 pcs deep groove ball bearing 6307-2Z C3\n\nGLS parcel no.: 50412738472\n"
+        "Delivery to the UK takes 3-4 working days.\n\nKind regards\nHeike Kröger\n"
+    )
+    received = at("2026-11-26 14:00")  # a Thursday
+    result = await world.email(mail(sender=NORD_SALES, subject="Your order 7311 - remaining quantity", body=body,
+                                    received=received), received)
+    assert matched(result) == ["PO-7311"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert understanding(result).ship_date == date(2026, 11, 26)
+    assert understanding(result).eta == date(2026, 12, 2)
+    assert quantities(result) == {"PO-7311": {2: 60.0}}
+    assert tracking(result) == ["50412738472"]
+    assert understanding(result).carrier is Carrier.GLS
+
+
+async def test_delivered_message_has_a_past_ship_date_and_no_eta(make_world: MakeWorld) -> None:
+    world = await make_world([NASHIK], [with_(PO_7371, status="shipped"), PO_7379])
+    body = (
+        "Dear Sir,\n\nThis is with reference to your PO No. 7371 for 50 nos. Drive shaft DS-300, which was shipped "
+        f"on 19.10.2026 from Nhava Sheva in container {spaced(MSC_BOX, [4, 6])} by MSC.\n\n"
+        "As per MSC tracking, the container has been delivered at your Leeds warehouse. Kindly confirm the receipt "
+        "of material in good condition.\n\nThanks & Regards,\nVikram Joshi\n"
+    )
+    received = at("2026-11-26 10:20")
+    result = await world.email(mail(sender=NASHIK_SALES, subject="PO 7371 - delivery status", body=body,
+                                    received=received), received)
+    assert matched(result) == ["PO-7371"]
+    assert understanding(result).intent in (Intent.DELIVERED, Intent.QUESTION)
+    assert understanding(result).eta is None
+    assert understanding(result).ship_date == date(2026, 10, 19)
+    assert tracking(result) == [MSC_BOX]
+    assert understanding(result).carrier is Carrier.MSC
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="quantities are {}: a confirmation stating 5000 pcs of a line ordered at 3500 ('noted 5000pcs "
+    "connectors as agreed') does not report the changed line quantity (dev m102)",
+)
+async def test_confirmed_quantity_that_differs_from_the_po(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    text = "Anna, PO7390 noted 5000pcs connectors as agreed 👍 ship together with the caps Dec 18 by sea"
+    result = await world.chat(7770502, text, at("2026-11-30 05:30"))
+    assert matched(result) == ["PO-7390"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert quantities(result) == {"PO-7390": {2: 5000.0}}
+
+
+async def test_production_date_is_not_a_ship_date(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    text = "Hi Anna 😊 PO7394 confirmed! production finish Dec 14, we ship Dec 17 by air"
+    result = await world.chat(7770501, text, at("2026-11-30 05:30"))
+    assert matched(result) == ["PO-7394"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert understanding(result).ship_date == date(2026, 12, 17)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        (7770501, "Hi Anna, kindly note our factory will have Chinese New Year holiday from Feb 6 to Feb 21, 2027 🧧 "
+         "pls place orders for Q1 early, thanks!"),
+        (7770701, "Feliz Día de Acción de Gracias Tom!! 🦃🙌 que lo disfruten con la familia"),
+    ],
+    ids=["holiday-dates", "greetings"],
+)
+async def test_holiday_notice_from_a_vendor_is_unrelated(make_world: MakeWorld, user: int, text: str) -> None:
+    world = await make_world([LUCKY, CARTONES], [PO_7390, PO_7394, PO_12061, PO_12078])
+    result = await world.chat(user, text, at("2026-11-21 12:40"))
+    assert understanding(result).intent is Intent.UNRELATED
+    assert matched(result) == []
+    assert understanding(result).eta is None
+    assert understanding(result).ship_date is None
+    assert (await world.stored(result)).state == "ignored"
