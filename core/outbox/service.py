@@ -9,13 +9,14 @@ is recognised on retry (the channel checks the id before sending again).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OutboxItem
@@ -59,32 +60,36 @@ async def enqueue(
     send_after: datetime | None = None,
 ) -> OutboxItem | None:
     """Queue a message once: a second enqueue with the same dedupe key returns None and adds nothing."""
-    existing = await session.scalar(select(OutboxItem.id).where(OutboxItem.dedupe_key == dedupe_key))
-    if existing is not None:
-        return None
-    item = OutboxItem(
-        channel=channel,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        recipient=recipient,
-        po_id=po_id,
-        vendor_id=vendor_id,
-        user_id=user_id,
-        email_message_id=email_message_id,
-        payload=payload,
-        state=OutboxState.PENDING,
-        attempts=0,
-        next_attempt_at=send_after or now,
-        created_at=now,
+    # one INSERT ... ON CONFLICT DO NOTHING RETURNING: no look-up first and no savepoint, and two
+    # processes queueing the same key at once cannot both succeed (the unique index decides)
+    stmt = (
+        dialect_insert(session)(OutboxItem)
+        .values(
+            channel=channel,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            recipient=recipient,
+            po_id=po_id,
+            vendor_id=vendor_id,
+            user_id=user_id,
+            email_message_id=email_message_id,
+            payload=payload,
+            state=OutboxState.PENDING,
+            attempts=0,
+            next_attempt_at=send_after or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(OutboxItem)
     )
-    try:
-        async with session.begin_nested():
-            session.add(item)
-            await session.flush()
-    except IntegrityError:
-        # another process queued the same thing between our check and our insert
-        return None
-    return item
+    return (await session.scalars(stmt)).one_or_none()
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL both do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
 
 
 async def claim_due(

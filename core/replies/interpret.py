@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inbound import Channel, InboundMessage, MessageKind
-from core.replies import repository
 from core.replies.dates import extract_dates
 from core.replies.intent import classify_intent
 from core.replies.matching import MatchDecision, MatchInputs, POInfo, decide
 from core.replies.quantities import LineRef, extract_quantities
-from core.replies.references import PONumberIndex, POReference, find_po_references
+from core.replies.read_model import ReadModel
+from core.replies.references import POReference, find_po_references
 from core.replies.schemas import ExtractedDates, Intent, POMatch, Understanding
 from core.replies.tokens import po_token_from_addresses
 from core.replies.tracking import extract_tracking
@@ -46,28 +46,28 @@ def clean_subject(subject: str) -> str:
 
 
 async def _thread_evidence(
-    session: AsyncSession, message: InboundMessage, *, tokens: dict[str, str], secret: bytes
+    session: AsyncSession, message: InboundMessage, *, model: ReadModel, secret: bytes
 ) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     token = po_token_from_addresses(list(message.recipients), secret)
-    if token is not None and token in tokens:
-        for po in (await repository.pos_by_numbers(session, [tokens[token]])).values():
+    if token is not None and token in model.tokens:
+        for po in (await model.pos_by_numbers(session, [model.tokens[token]])).values():
             found.append((po.id, "reply_token"))
     ids = [i for i in (message.in_reply_to, *reversed(message.references)) if i]
-    for po_id in await repository.po_ids_for_email_ids(session, list(dict.fromkeys(ids))):
+    for po_id in model.po_ids_for_email_ids(session, list(dict.fromkeys(ids))):
         found.append((po_id, "thread"))
     if message.telegram_chat_id is not None and message.reply_to_telegram_message_id is not None:
-        for po_id in await repository.po_ids_for_telegram_message(
+        for po_id in model.po_ids_for_telegram_message(
             session, message.telegram_chat_id, message.reply_to_telegram_message_id
         ):
             found.append((po_id, "telegram_reply"))
     return found
 
 
-async def _bounce_pos(session: AsyncSession, message: InboundMessage) -> list[POInfo]:
+async def _bounce_pos(session: AsyncSession, message: InboundMessage, model: ReadModel) -> list[POInfo]:
     ids = list(dict.fromkeys(message.bounced_message_ids))
-    po_ids = await repository.po_ids_for_email_ids(session, ids)
-    return list((await repository.pos_by_ids(session, po_ids)).values())
+    po_ids = model.po_ids_for_email_ids(session, ids)
+    return list((await model.pos_by_ids(session, po_ids)).values())
 
 
 async def read_message(
@@ -75,10 +75,11 @@ async def read_message(
     message: InboundMessage,
     identity: SenderIdentity,
     *,
-    index: PONumberIndex,
-    tokens: dict[str, str],
+    model: ReadModel,
     secret: bytes,
 ) -> Reading:
+    """Read `message` against the in-memory read model (refreshed by the caller)."""
+    index = model.index
     vendor = identity.vendor if identity.trusted else None
     language = vendor.language if vendor else None
     country = vendor.country if vendor else None
@@ -89,7 +90,7 @@ async def read_message(
     subject = clean_subject(message.subject)
 
     if message.kind == MessageKind.BOUNCE:
-        pos = await _bounce_pos(session, message)
+        pos = await _bounce_pos(session, message, model)
         understanding = Understanding(
             intent=Intent.BOUNCE,
             intent_confidence=0.99,
@@ -124,19 +125,19 @@ async def read_message(
             intent_hint=intent.intent.value,
         )
 
-    thread = await _thread_evidence(session, message, tokens=tokens, secret=secret)
+    thread = await _thread_evidence(session, message, model=model, secret=secret)
     conversation_ids: list[int] = []
     wide_ids: list[int] = []
     if message.channel == Channel.TELEGRAM and message.telegram_chat_id is not None:
         chat, at = message.telegram_chat_id, message.received_at
-        wide_ids = await repository.recent_conversation_po_ids(session, chat, since=at - CONVERSATION_WIDE, before=at)
+        wide_ids = model.recent_conversation_po_ids(session, chat, since=at - CONVERSATION_WIDE, before=at)
         if wide_ids:
-            conversation_ids = await repository.recent_conversation_po_ids(
+            conversation_ids = model.recent_conversation_po_ids(
                 session, chat, since=at - CONVERSATION_RECENT, before=at
             )
-    by_id = await repository.pos_by_ids(session, [i for i, _ in thread] + wide_ids)
-    by_number = await repository.pos_by_numbers(session, [r.po_number for r in [*text_refs, *subject_refs]])
-    open_pos = await repository.vendor_open_pos(session, vendor.id) if vendor else []
+    by_id = await model.pos_by_ids(session, [i for i, _ in thread] + wide_ids)
+    by_number = await model.pos_by_numbers(session, [r.po_number for r in [*text_refs, *subject_refs]])
+    open_pos = await model.vendor_open_pos(session, vendor.id) if vendor else []
 
     def resolved(refs: list[POReference]) -> list[tuple[POReference, POInfo]]:
         return [(r, by_number[r.po_number]) for r in refs if r.po_number in by_number]

@@ -8,11 +8,11 @@ acknowledgement that tells the vendor what was understood.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.escalations.schemas import EscalationReason
@@ -26,13 +26,12 @@ from core.purchase_orders.service import Actor, set_flag
 from core.replies import repository
 from core.replies.apply import apply_to_po
 from core.replies.interpret import Reading, read_message
+from core.replies.read_model import Link, ReadModel
 from core.replies.references import PONumberIndex
 from core.replies.schemas import Intent, Understanding
-from core.replies.tokens import po_token
 from core.settings import Settings
-from core.vendors import repository as vendor_repository
-from core.vendors.trust import DomainDirectory, SenderIdentity, identify_sender
-from models import Message, MessagePO, PurchaseOrder
+from core.vendors.trust import SenderIdentity, VendorInfo, identify_sender
+from models import Message, MessagePO, PurchaseOrder, VendorContact
 
 MAX_STORED_TEXT = 200_000  # chars of new/quoted text kept in columns; the raw bytes are kept whole
 
@@ -46,65 +45,83 @@ class ProcessResult:
     needs_review: bool = False
     escalation_ids: list[int] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
+    # the stored row itself (None for a duplicate): the caller may add to it without a query
+    message: Message | None = field(default=None, repr=False)
 
 
 class PipelineContext:
-    """Per-process state shared by every message: PO-number index, reply tokens, vendor domains."""
+    """Per-process state shared by every message: the in-memory read model, the reply-token secret.
 
-    def __init__(self, *, secret: bytes, mail_domain: str, send_acknowledgements: bool = True) -> None:
+    `refresh_interval` 0 (the default, for the live channels) checks for other writers' changes
+    before every message with one statement; a process that is the only writer (`liaison interpret`)
+    may check less often.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: bytes,
+        mail_domain: str,
+        send_acknowledgements: bool = True,
+        refresh_interval: float = 0.0,
+    ) -> None:
         self.secret = secret
         self.mail_domain = mail_domain
         self.send_acknowledgements = send_acknowledgements
-        self.index = PONumberIndex()
-        self.tokens: dict[str, str] = {}
-        self.directory = DomainDirectory()
-        self._max_po_id = 0
-        self._lock = asyncio.Lock()
+        self.model = ReadModel(refresh_interval=refresh_interval)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, send_acknowledgements: bool = True) -> PipelineContext:
+    def from_settings(
+        cls, settings: Settings, *, send_acknowledgements: bool = True, refresh_interval: float = 0.0
+    ) -> PipelineContext:
         mail_from = settings.mail_from or "purchasing@liaison.invalid"
         return cls(
             secret=settings.secret_key.get_secret_value().encode(),
             mail_domain=mail_from.rpartition("@")[2] or "liaison.invalid",
             send_acknowledgements=send_acknowledgements,
+            refresh_interval=refresh_interval,
         )
 
+    @property
+    def index(self) -> PONumberIndex:
+        return self.model.index
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        return self.model.tokens
+
     async def refresh(self, session: AsyncSession) -> None:
-        """Add POs created since the last look (cheap: one indexed range query)."""
-        async with self._lock:
-            for po_id, number, vendor_ref in await repository.new_po_numbers(session, self._max_po_id):
-                self.index.add(number)
-                self.tokens[po_token(number)] = number
-                if vendor_ref:
-                    self.index.add_vendor_reference(number, vendor_ref)
-                self._max_po_id = max(self._max_po_id, po_id)
+        """Take in other writers' changes now, whatever the interval."""
+        await self.model.refresh(session, force=True)
 
 
-def _message_row(inbound: InboundMessage, identity: SenderIdentity, now: datetime) -> Message:
-    return Message(
-        direction="in",
-        channel=inbound.channel.value,
-        kind=inbound.kind.value,
-        dedupe_key=inbound.dedupe_key[:600],
-        vendor_id=identity.vendor.id if identity.vendor and identity.trusted else None,
-        sender=inbound.sender[:320],
-        recipient=", ".join(inbound.recipients)[:320] or None,
-        subject=(inbound.subject or "")[:1000],
-        body_text=inbound.new_text[:MAX_STORED_TEXT],
-        quoted_text=inbound.quoted_text[:MAX_STORED_TEXT] or None,
-        raw=inbound.raw or None,
-        email_message_id=(inbound.message_id or "")[:600] or None,
-        in_reply_to=(inbound.in_reply_to or "")[:600] or None,
-        references=" ".join(inbound.references)[:10_000] or None,
-        telegram_chat_id=inbound.telegram_chat_id,
-        telegram_message_id=inbound.telegram_message_id,
-        reply_to_telegram_message_id=inbound.reply_to_telegram_message_id,
-        received_at=inbound.received_at.astimezone(UTC),
-        state="received",
-        review_state="none",
-        created_at=now,
-    )
+def _message_values(
+    inbound: InboundMessage, identity: SenderIdentity, now: datetime, *, state: str, review_state: str
+) -> dict[str, Any]:
+    return {
+        "direction": "in",
+        "channel": inbound.channel.value,
+        "kind": inbound.kind.value,
+        "dedupe_key": inbound.dedupe_key[:600],
+        "vendor_id": identity.vendor.id if identity.vendor and identity.trusted else None,
+        "sender": inbound.sender[:320],
+        "recipient": ", ".join(inbound.recipients)[:320] or None,
+        "subject": (inbound.subject or "")[:1000],
+        "body_text": inbound.new_text[:MAX_STORED_TEXT],
+        "quoted_text": inbound.quoted_text[:MAX_STORED_TEXT] or None,
+        "raw": inbound.raw or None,
+        "email_message_id": (inbound.message_id or "")[:600] or None,
+        "in_reply_to": (inbound.in_reply_to or "")[:600] or None,
+        "references": " ".join(inbound.references)[:10_000] or None,
+        "telegram_chat_id": inbound.telegram_chat_id,
+        "telegram_message_id": inbound.telegram_message_id,
+        "reply_to_telegram_message_id": inbound.reply_to_telegram_message_id,
+        "received_at": inbound.received_at.astimezone(UTC),
+        "state": state,
+        "review_state": review_state,
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
 def understanding_json(u: Understanding) -> dict[str, Any]:
@@ -131,11 +148,18 @@ async def _handle_bounce(
     session: AsyncSession, inbound: InboundMessage, pos: list[PurchaseOrder], *, now: datetime, message_id: int
 ) -> list[int]:
     escalations: list[int] = []
+    reason = (inbound.new_text or "delivery failed")[:500]
     for address in inbound.bounced_recipients:
-        contact = await vendor_repository.contact_by_address(session, "email", address.strip().lower())
-        if contact is not None and contact.bounced_at is None:
-            contact.bounced_at = now
-            contact.bounce_reason = (inbound.new_text or "delivery failed")[:500]
+        # the first bounce is the one kept: a later one changes nothing
+        await session.execute(
+            update(VendorContact)
+            .where(
+                VendorContact.channel == "email",
+                VendorContact.address == address.strip().lower(),
+                VendorContact.bounced_at.is_(None),
+            )
+            .values(bounced_at=now, bounce_reason=reason)
+        )
     for po in pos:
         set_flag(session, po, ExceptionFlag.CONTACT_BOUNCED, True, at=now, actor=Actor("system", message_id))
         esc = await raise_escalation(
@@ -157,7 +181,9 @@ async def _record_out_of_office(
         return
     until = datetime.combine(inbound.auto_reply_until, datetime.min.time(), tzinfo=UTC)
     if until > now:
-        identity.contact.out_of_office_until = until
+        await session.execute(
+            update(VendorContact).where(VendorContact.id == identity.contact.id).values(out_of_office_until=until)
+        )
 
 
 def _ack_payload(inbound: InboundMessage, reading: Reading, language: str, template: str) -> dict[str, Any]:
@@ -182,26 +208,58 @@ def _ack_payload(inbound: InboundMessage, reading: Reading, language: str, templ
     return payload
 
 
+def _disposition(
+    inbound: InboundMessage, reading: Reading, vendor: VendorInfo | None, matched: bool
+) -> tuple[str, str]:
+    """The stored message's (state, review_state), decided before it is stored."""
+    u = reading.understanding
+    if inbound.kind == MessageKind.BOUNCE:
+        return ("applied", "none") if matched else ("review", "pending")
+    if inbound.kind == MessageKind.AUTO_REPLY:
+        return "ignored", "none"
+    if vendor is None:
+        if u.intent != Intent.UNRELATED or reading.decision.foreign_po_numbers:
+            return "review", "pending"
+        return "ignored", "none"
+    if u.needs_review or reading.decision.foreign_po_numbers:
+        return "review", "pending"
+    return ("applied" if matched else "ignored"), "none"
+
+
 async def process_inbound(
     session: AsyncSession, inbound: InboundMessage, *, now: datetime, ctx: PipelineContext
 ) -> ProcessResult:
-    existing = await repository.message_id_by_dedupe(session, inbound.dedupe_key[:600])
-    if existing is not None:
-        return ProcessResult(message_id=existing, duplicate=True)
-    await ctx.refresh(session)
-    identity = await identify_sender(session, inbound, directory=ctx.directory)
-    row = _message_row(inbound, identity, now)
-    session.add(row)
-    await session.flush()
-
-    reading = await read_message(session, inbound, identity, index=ctx.index, tokens=ctx.tokens, secret=ctx.secret)
+    model = ctx.model
+    await model.refresh(session)
+    identity = await identify_sender(session, inbound, directory=model.directory)
+    reading = await read_message(session, inbound, identity, model=model, secret=ctx.secret)
     u = reading.understanding
-    row.intent = u.intent.value
-    row.confidence = u.matches[0].confidence if u.matches else 0.0
-    row.trusted = identity.trusted
-    row.understanding = understanding_json(u)
-    result = ProcessResult(message_id=row.id, understanding=u, needs_review=u.needs_review)
+    vendor = identity.vendor if identity.trusted else None
 
+    # the ORM rows only of POs that may change: a bounce's, or a trusted vendor's it will apply to
+    matched_pos: list[PurchaseOrder] = []
+    applies = vendor is not None and inbound.kind == MessageKind.MESSAGE
+    applies = applies and not (u.needs_review or reading.decision.foreign_po_numbers)
+    if u.matches and (inbound.kind == MessageKind.BOUNCE or applies):
+        ids = [reading.pos[m.po_number].id for m in u.matches if m.po_number in reading.pos]
+        matched_pos = await po_repository.with_lines_by_ids(session, ids)
+    state, review_state = _disposition(inbound, reading, vendor, bool(matched_pos))
+
+    # stored in one statement; its unique dedupe key makes a second copy a no-op (exactly once)
+    values = _message_values(inbound, identity, now, state=state, review_state=review_state)
+    values.update(
+        intent=u.intent.value,
+        confidence=u.matches[0].confidence if u.matches else 0.0,
+        trusted=identity.trusted,
+        understanding=understanding_json(u),
+    )
+    row = await repository.insert_message(session, values)
+    if row is None:
+        existing = await repository.message_id_by_dedupe(session, inbound.dedupe_key[:600])
+        return ProcessResult(message_id=existing or 0, duplicate=True)
+    result = ProcessResult(message_id=row.id, understanding=u, needs_review=u.needs_review, message=row)
+
+    links: list[Link] = []
     for match in u.matches:
         po_info = reading.pos.get(match.po_number)
         if po_info is not None:
@@ -212,6 +270,17 @@ async def process_inbound(
                     role="match",
                     confidence=match.confidence,
                     evidence=list(match.evidence),
+                )
+            )
+            links.append(
+                Link(
+                    row.id,
+                    po_info.id,
+                    row.email_message_id,
+                    row.telegram_chat_id,
+                    row.telegram_message_id,
+                    "in",
+                    row.received_at,
                 )
             )
     for cand in u.candidates:
@@ -226,26 +295,20 @@ async def process_inbound(
                     evidence=list(cand.evidence),
                 )
             )
+    if links:
+        model.note_links(session, links)
 
-    matched_pos = await po_repository.list_by_numbers(session, [m.po_number for m in u.matches])
     if inbound.kind == MessageKind.BOUNCE:
         result.escalation_ids += await _handle_bounce(session, inbound, matched_pos, now=now, message_id=row.id)
-        row.state = "applied" if matched_pos else "review"
-        if not matched_pos:
-            row.review_state = "pending"
         return result
 
-    vendor = identity.vendor if identity.trusted else None
     if inbound.kind == MessageKind.AUTO_REPLY:
         # an automatic reply is no answer: it never resets reminders, it only tells us when to try again
         await _record_out_of_office(session, identity, inbound, now=now)
-        row.state = "ignored"
         return result
 
     if vendor is None:
-        row.state = "review" if (u.intent != Intent.UNRELATED or reading.decision.foreign_po_numbers) else "ignored"
-        if row.state == "review":
-            row.review_state = "pending"
+        if state == "review":
             reasons = "; ".join(identity.warnings + u.review_reasons) or "unknown sender"
             esc = await raise_escalation(
                 session,
@@ -258,8 +321,6 @@ async def process_inbound(
         return result
 
     if u.needs_review or reading.decision.foreign_po_numbers:
-        row.state = "review"
-        row.review_state = "pending"
         esc = await raise_escalation(
             session,
             reason=EscalationReason.NEEDS_REVIEW,
@@ -274,13 +335,15 @@ async def process_inbound(
             await _queue_reply(session, inbound, reading, row, vendor.language, vendor.id, "clarify", now, ctx, result)
         return result
 
+    infos = {info.id: info for info in reading.pos.values()}
     for po in matched_pos:
         if po.vendor_id != vendor.id:  # decided upstream already; kept as a last guard
             continue
         outcome = await apply_to_po(session, po, u, now=now, message_id=row.id, vendor_code=vendor.code)
         result.applied_po_numbers += outcome.applied
         result.escalation_ids += [e.id for e in outcome.escalations]
-    row.state = "applied" if matched_pos else "ignored"
+        if po.id in infos:
+            model.note_po(session, infos[po.id], po.status)
     if matched_pos and ctx.send_acknowledgements and u.intent != Intent.UNRELATED:
         await _queue_reply(session, inbound, reading, row, vendor.language, vendor.id, "ack", now, ctx, result)
     return result

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.outbox.service import dialect_insert
 from core.purchase_orders.lifecycle import VENDOR_ACTIVE
 from core.replies.matching import LineInfo, POInfo
-from models import Message, MessagePO, POLine, PurchaseOrder
+from models import Message, MessagePO, POEvent, POLine, PurchaseOrder
 
 _PO_COLUMNS = (
     PurchaseOrder.id,
@@ -132,3 +134,93 @@ async def new_po_numbers(session: AsyncSession, after_id: int) -> list[tuple[int
         .order_by(PurchaseOrder.id)
     )
     return [(i, n, r) for i, n, r in (await session.execute(stmt)).all()]
+
+
+# --- incremental reads for the in-memory read model (core/replies/read_model.py) ---------------------
+
+
+async def watermarks(session: AsyncSession, extra: Sequence[Any] = ()) -> tuple[Any, ...]:
+    """Highest PO, PO-event and message-link ids (plus `extra` scalar sub-queries), in one statement."""
+    stmt = select(
+        select(func.max(PurchaseOrder.id)).scalar_subquery(),
+        select(func.max(POEvent.id)).scalar_subquery(),
+        select(func.max(MessagePO.id)).scalar_subquery(),
+        *extra,
+    )
+    return tuple((await session.execute(stmt)).one())
+
+
+async def pos_after(session: AsyncSession, after_id: int) -> list[tuple[int, str, str | None, int, str]]:
+    """(id, number, vendor reference, vendor id, status) of POs with an id above `after_id`."""
+    stmt = (
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.number,
+            PurchaseOrder.vendor_reference,
+            PurchaseOrder.vendor_id,
+            PurchaseOrder.status,
+        )
+        .where(PurchaseOrder.id > after_id)
+        .order_by(PurchaseOrder.id)
+    )
+    return [(i, n, r, v, s) for i, n, r, v, s in (await session.execute(stmt)).all()]
+
+
+async def events_after(session: AsyncSession, after_id: int) -> list[tuple[int, int, str, int | None]]:
+    """(id, PO id, kind, message id) of PO events above `after_id`: which POs changed since."""
+    stmt = (
+        select(POEvent.id, POEvent.po_id, POEvent.kind, POEvent.message_id)
+        .where(POEvent.id > after_id)
+        .order_by(POEvent.id)
+    )
+    return [(i, p, k, m) for i, p, k, m in (await session.execute(stmt)).all()]
+
+
+LinkRow = tuple[int, int, int, str | None, int | None, int | None, str, datetime]
+
+
+def _link_select() -> Any:
+    return (
+        select(
+            MessagePO.id,
+            MessagePO.message_id,
+            MessagePO.po_id,
+            Message.email_message_id,
+            Message.telegram_chat_id,
+            Message.telegram_message_id,
+            Message.direction,
+            Message.received_at,
+        )
+        .join(Message, MessagePO.message_id == Message.id)
+        .where(MessagePO.role == "match")
+        .order_by(MessagePO.id)
+    )
+
+
+async def links_after(session: AsyncSession, after_id: int) -> list[LinkRow]:
+    """Match links above `after_id` with what threading needs of their message."""
+    rows = (await session.execute(_link_select().where(MessagePO.id > after_id))).all()
+    return [tuple(r) for r in rows]
+
+
+async def links_of_messages(session: AsyncSession, message_ids: Iterable[int]) -> list[LinkRow]:
+    wanted = sorted(set(message_ids))
+    if not wanted:
+        return []
+    rows = (await session.execute(_link_select().where(MessagePO.message_id.in_(wanted)))).all()
+    return [tuple(r) for r in rows]
+
+
+async def open_pos_of_vendor(session: AsyncSession, vendor_id: int) -> list[POInfo]:
+    """Every PO of the vendor that a vendor message may still change, with its lines."""
+    stmt = select(*_PO_COLUMNS).where(
+        PurchaseOrder.vendor_id == vendor_id, PurchaseOrder.status.in_([s.value for s in VENDOR_ACTIVE])
+    )
+    return await _with_lines(session, (await session.execute(stmt)).all())
+
+
+async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
+    """Store an inbound message in one statement; None when its dedupe key is stored already."""
+    stmt = dialect_insert(session)(Message).values(**values).on_conflict_do_nothing().returning(Message)
+    row: Message | None = (await session.scalars(stmt)).one_or_none()
+    return row

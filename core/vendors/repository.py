@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Vendor, VendorContact, VendorDomain
@@ -24,3 +26,32 @@ async def get_vendor(session: AsyncSession, vendor_id: int) -> Vendor | None:
 
 async def all_domains(session: AsyncSession) -> list[tuple[str, int]]:
     return [(d, v) for d, v in (await session.execute(select(VendorDomain.domain, VendorDomain.vendor_id))).all()]
+
+
+async def all_contacts(session: AsyncSession) -> list[tuple[int, int, str, str]]:
+    """(id, vendor id, channel, address) of every contact."""
+    stmt = select(VendorContact.id, VendorContact.vendor_id, VendorContact.channel, VendorContact.address)
+    return [(i, v, c, a) for i, v, c, a in (await session.execute(stmt)).all()]
+
+
+async def all_vendors(session: AsyncSession) -> list[tuple[int, str, str, str, str, str | None]]:
+    """(id, code, name, language, timezone, country) of every vendor."""
+    stmt = select(Vendor.id, Vendor.code, Vendor.name, Vendor.language, Vendor.timezone, Vendor.country)
+    return [(i, c, n, lang, tz, cc) for i, c, n, lang, tz, cc in (await session.execute(stmt)).all()]
+
+
+def directory_fingerprint_columns() -> list[Any]:
+    """Scalar sub-queries that change when a vendor, contact or domain is added or removed.
+
+    Callers fold them into one statement with their own; an edit in place that keeps counts and
+    ids is caught by the periodic full reload instead.
+    """
+    return [
+        select(func.count()).select_from(Vendor).scalar_subquery(),
+        select(func.max(Vendor.id)).scalar_subquery(),
+        select(func.max(Vendor.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(VendorContact).scalar_subquery(),
+        select(func.max(VendorContact.id)).scalar_subquery(),
+        select(func.count()).select_from(VendorDomain).scalar_subquery(),
+        select(func.max(VendorDomain.id)).scalar_subquery(),
+    ]

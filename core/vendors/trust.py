@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inbound import Channel, InboundMessage
 from core.vendors import repository
-from models import Vendor, VendorContact
 
 # a domain anyone can get an address at says nothing about who the sender works for
 FREE_MAIL_DOMAINS = frozenset(
@@ -84,10 +84,30 @@ class TrustBasis(StrEnum):
     TELEGRAM = "telegram_user"
 
 
+@dataclass(frozen=True, slots=True)
+class VendorInfo:
+    """What reading a message needs of a vendor (a snapshot, not an ORM row)."""
+
+    id: int
+    code: str
+    name: str
+    language: str
+    timezone: str
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInfo:
+    id: int
+    vendor_id: int
+    channel: str
+    address: str
+
+
 @dataclass(slots=True)
 class SenderIdentity:
-    vendor: Vendor | None = None
-    contact: VendorContact | None = None
+    vendor: VendorInfo | None = None
+    contact: ContactInfo | None = None
     basis: TrustBasis | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -100,22 +120,60 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip().lower().rstrip(".")
 
 
-class DomainDirectory:
-    """The vendor domains, cached for lookalike checks (refreshed every few minutes)."""
+class VendorDirectory:
+    """Vendors, contacts and domains held in memory: who a sender is costs no query.
 
-    def __init__(self, ttl_seconds: float = 300.0) -> None:
-        self._ttl = ttl_seconds
-        self._loaded_at = -1e9
-        self._domains: list[tuple[str, int]] = []
+    `sync` is handed a fingerprint (counts and highest ids, read by the caller in one statement with
+    its other watermarks): a changed fingerprint reloads everything at once, so a new or removed
+    contact counts from the next message on. Edits in place that keep the fingerprint (an address
+    rewritten) are picked up by a full reload at least every `max_age` seconds.
+    """
 
-    async def domains(self, session: AsyncSession) -> list[tuple[str, int]]:
-        if time.monotonic() - self._loaded_at > self._ttl:
-            self._domains = await repository.all_domains(session)
-            self._loaded_at = time.monotonic()
-        return self._domains
+    def __init__(self, max_age: float = 10.0) -> None:
+        self._max_age = max_age
+        self._loaded_at = -1e18
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._vendors: dict[int, VendorInfo] = {}
+        self._contacts: dict[tuple[str, str], ContactInfo] = {}
+        self._domains: dict[str, int] = {}
+        self._domain_list: list[tuple[str, int]] = []
+
+    async def sync(self, session: AsyncSession, fingerprint: tuple[Any, ...]) -> None:
+        if fingerprint == self._fingerprint and time.monotonic() - self._loaded_at < self._max_age:
+            return
+        self._vendors = {row[0]: VendorInfo(*row) for row in await repository.all_vendors(session)}
+        self._contacts = {
+            (channel, address): ContactInfo(cid, vendor_id, channel, address)
+            for cid, vendor_id, channel, address in await repository.all_contacts(session)
+        }
+        self._domain_list = await repository.all_domains(session)
+        self._domains = dict(self._domain_list)
+        self._fingerprint = fingerprint
+        self._loaded_at = time.monotonic()
+
+    async def load(self, session: AsyncSession) -> VendorDirectory:
+        """Load now, whatever the fingerprint (for callers without a watermark query)."""
+        self._fingerprint = None
+        self._loaded_at = -1e18
+        await self.sync(session, ())
+        return self
 
     def invalidate(self) -> None:
-        self._loaded_at = -1e9
+        self._fingerprint = None
+
+    def vendor(self, vendor_id: int) -> VendorInfo | None:
+        return self._vendors.get(vendor_id)
+
+    def contact(self, channel: str, address: str) -> ContactInfo | None:
+        return self._contacts.get((channel, address))
+
+    def vendor_of_domain(self, domain: str) -> VendorInfo | None:
+        vendor_id = self._domains.get(domain)
+        return self._vendors.get(vendor_id) if vendor_id is not None else None
+
+    @property
+    def domains(self) -> list[tuple[str, int]]:
+        return self._domain_list
 
 
 def lookalike_of(domain: str, known: list[tuple[str, int]]) -> str | None:
@@ -133,30 +191,29 @@ def lookalike_of(domain: str, known: list[tuple[str, int]]) -> str | None:
 
 
 async def identify_sender(
-    session: AsyncSession, message: InboundMessage, *, directory: DomainDirectory | None = None
+    session: AsyncSession, message: InboundMessage, *, directory: VendorDirectory | None = None
 ) -> SenderIdentity:
+    """Who sent `message`; `directory` must be current (the pipeline syncs it), else one is loaded."""
+    known = directory if directory is not None else await VendorDirectory().load(session)
     if message.channel == Channel.TELEGRAM:
-        contact = await repository.contact_by_address(session, "telegram", message.sender)
+        contact = known.contact("telegram", message.sender)
         if contact is None:
             return SenderIdentity(warnings=["unknown Telegram user"])
-        vendor = await repository.get_vendor(session, contact.vendor_id)
-        return SenderIdentity(vendor=vendor, contact=contact, basis=TrustBasis.TELEGRAM)
+        return SenderIdentity(vendor=known.vendor(contact.vendor_id), contact=contact, basis=TrustBasis.TELEGRAM)
 
     address = message.sender.strip().lower()
     if "@" not in address:
         return SenderIdentity(warnings=["sender has no usable address"])
-    contact = await repository.contact_by_address(session, "email", address)
+    contact = known.contact("email", address)
     if contact is not None:
-        vendor = await repository.get_vendor(session, contact.vendor_id)
-        return SenderIdentity(vendor=vendor, contact=contact, basis=TrustBasis.CONTACT)
+        return SenderIdentity(vendor=known.vendor(contact.vendor_id), contact=contact, basis=TrustBasis.CONTACT)
     domain = _domain(address)
     if domain not in FREE_MAIL_DOMAINS:
-        vendor = await repository.vendor_by_domain(session, domain)
+        vendor = known.vendor_of_domain(domain)
         if vendor is not None:
             return SenderIdentity(vendor=vendor, basis=TrustBasis.DOMAIN)
     warnings = ["sender is not a known vendor contact"]
-    known = await (directory or DomainDirectory()).domains(session)
-    imitated = lookalike_of(domain, known)
+    imitated = lookalike_of(domain, known.domains)
     if imitated is not None:
         warnings.append(f"sender domain {domain} looks like vendor domain {imitated}")
     return SenderIdentity(warnings=warnings)
