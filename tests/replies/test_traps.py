@@ -1987,3 +1987,205 @@ async def test_rescheduled_delivery_without_a_stated_reason_is_a_delay(make_worl
     assert matched(result) == ["PO-7362"]
     assert understanding(result).intent is Intent.DELAYED
     assert understanding(result).eta == date(2026, 12, 18)
+
+
+# ==============================================================================================
+# quantities
+
+
+@pytest.mark.parametrize(
+    "line_text",
+    [
+        "- 2.500 kg de chapa DC04",
+        pytest.param(
+            "- Chapa DC04 1,5 x 1250 x 2500 mm: 2.500 kg",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="quantities are {'PO-7355': {1: 1.5}}: the sheet thickness '1,5' in the dimensions "
+                "'1,5 x 1250 x 2500 mm' is taken as the quantity instead of '2.500 kg'",
+            ),
+        ),
+    ],
+    ids=["plain", "after-dimensions"],
+)
+async def test_thousands_separator_in_a_quantity(make_world: MakeWorld, line_text: str) -> None:
+    world = await make_world([LEVANTE], [PO_7355, PO_7320])
+    text = (
+        f"Buenos días Anna,\n\nhoy hemos enviado una entrega parcial del pedido 7355:\n\n{line_text}\n\n"
+        "El resto (3.500 kg y la chapa S355) sale la semana que viene."
+    )
+    result = await say(world, LEVANTE_SALES, text, at("2026-11-24 09:00"), subject="Envío parcial")
+    assert matched(result) == ["PO-7355"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert quantities(result) == {"PO-7355": {1: 2500.0}}
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "Pos. 1   Rillenkugellager 6206-2RS C3   150 Stück\nPos. 2   Rillenkugellager 6307-2Z C3     80 Stück",
+        "Pos  Artikel       Bezeichnung                    Menge\n10   6206-2RS C3   Rillenkugellager 6206-2RS C3   150 St\n"
+        "20   6307-2Z C3    Rillenkugellager 6307-2Z C3     80 St",
+    ],
+    ids=["positions-1-2", "sap-positions-10-20"],
+)
+async def test_vendor_positions_map_to_po_lines(make_world: MakeWorld, table: str) -> None:
+    world = await make_world([NORD], [PO_7311, PO_7388])
+    text = f"vielen Dank für Ihre Bestellung 7311, die wir hiermit gerne bestätigen:\n\n{table}\n\nAnlieferung: 03.12.2026."
+    result = await say(world, NORD_SALES, text, at("2026-11-20 09:30"), subject="Auftragsbestätigung")
+    assert matched(result) == ["PO-7311"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert quantities(result) == {"PO-7311": {1: 150.0, 2: 80.0}}
+    assert understanding(result).eta == date(2026, 12, 3)
+
+
+async def test_partial_shipment_by_line_with_a_vague_date_for_the_balance(make_world: MakeWorld) -> None:
+    world = await make_world([NASHIK], [PO_7371, PO_7379])
+    text = (
+        "Good morning sir 🙏 Against PO 7379, 40 nos gear blanks GB-80 dispached today by FedEx, AWB "
+        f"{spaced(FEDEX_12, [4, 4, 4])}. balance 40 nos + bushes next week"
+    )
+    result = await world.chat(7770601, text, at("2026-11-27 04:30"))
+    assert matched(result) == ["PO-7379"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert quantities(result) == {"PO-7379": {1: 40.0}}
+    assert understanding(result).ship_date == date(2026, 11, 27)
+    assert understanding(result).eta is None
+    assert tracking(result) == [FEDEX_12]
+    order = await world.po("PO-7379")
+    assert order.status == "shipped"
+    assert [float(x.quantity_shipped) for x in sorted(order.lines, key=lambda x: x.line_no)] == [40.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("who", "number", "text", "expected"),
+    [
+        (("Midwest Motion - Shipping", "shipping@midwestmotion.example"), "PO-12044",
+         "SHIPMENT CONFIRMATION\n\nCustomer PO#:   0012044\nShip Date:      11/30/2026\nCarrier:        UPS Ground\n"
+         f"Tracking #:     {UPS_2}\n\nLine  Item        Description                     Ordered  Shipped  Backordered\n"
+         "1     GAT-B52     V-Belt B52 Gates Hi-Power II        20       20            0\n"
+         "3     MOB-DTE24   Mobil DTE 24, 5 gal                  4        4            0", {1: 20.0, 3: 4.0}),
+        (("Brixton Despatch", "despatch@brixton-fixings.example"), "PO-7301",
+         "DESPATCH NOTE DN-71402\n\nYour order:      PO-7301\nDespatch date:   30/11/2026\n\n"
+         "Line  Item      Description                          Ordered  Despatched  Outstanding\n"
+         "1     BF-1060   Hex bolt M10x60 8.8 zinc plated         800         500          300\n"
+         "2     BF-W10    Flat washer M10 DIN 125                1600        1600            0", {1: 500.0, 2: 1600.0}),
+    ],
+    ids=["shipped-column", "despatched-column"],
+)
+async def test_shipment_table_gives_quantities_per_line(
+    make_world: MakeWorld, who: Who, number: str, text: str, expected: dict[int, float]
+) -> None:
+    world = await make_world(ALL_VENDORS, ALL_POS)
+    result = await say(world, who, text, at("2026-11-30 20:00"), subject="Shipment confirmation")
+    assert matched(result) == [number]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert quantities(result) == {number: expected}
+
+
+# ==============================================================================================
+# tracking numbers and carriers
+
+
+@pytest.mark.parametrize(
+    ("written", "number", "carrier"),
+    [
+        (f"UPS {spaced(UPS_1, [2, 3, 3, 2, 4])}", UPS_1, Carrier.UPS),
+        (f"FedEx tracking {spaced(FEDEX_12, [4, 4, 4])}", FEDEX_12, Carrier.FEDEX),
+        (f"DHL Express AWB {spaced(DHL_EXPRESS, [2, 4, 4])}", DHL_EXPRESS, Carrier.DHL),
+        (f"DHL Paket, Sendungsnummer {spaced(DHL_PAKET_1, [4] * 5)}", DHL_PAKET_1, Carrier.DHL),
+        (f"USPS Priority Mail, tracking {spaced(USPS_22, [4, 4, 4, 4, 4])}", USPS_22, Carrier.USPS),
+        ("TNT Express, n° de suivi 704 182 402", "704182402", Carrier.TNT),
+        (f"Royal Mail Tracked 48, tracking {spaced(ROYAL_MAIL, [2, 4, 4, 3])}", ROYAL_MAIL, Carrier.ROYAL_MAIL),
+        (f"container {spaced(MAERSK_BOX, [4, 6])} on MAERSK EDINBURGH", MAERSK_BOX, Carrier.MAERSK),
+        ("DPD, consignment 1550 2231 4478 16", "15502231447816", Carrier.DPD),
+    ],
+    ids=["ups-1z", "fedex-12", "dhl-awb", "dhl-paket-20", "usps-22", "tnt-9", "royal-mail-s10", "container", "dpd-14"],
+)
+async def test_tracking_number_written_with_spaces(
+    make_world: MakeWorld, written: str, number: str, carrier: Carrier
+) -> None:
+    world = await make_world([BRIXTON], [PO_7301, PO_7342])
+    result = await say(world, BRIXTON_SALES, f"Hi Anna,\n\nPO 7342 went out today, {written}.\n\nDan",
+                       at("2026-11-24 15:00"))
+    assert matched(result) == ["PO-7342"]
+    assert tracking(result) == [number]
+    assert understanding(result).carrier is carrier
+
+
+async def test_two_tracking_numbers_for_one_partial_shipment(make_world: MakeWorld) -> None:
+    world = await make_world([HOLLAND], [PO_7377, PO_7385])
+    text = (
+        "Hoi Anna,\n\nDe stretchfolie voor order 7385 (40 rollen) is vandaag met DPD verzonden, 2 colli:\n"
+        "05214719820392\n05214719820408\n\nLevering morgen. De tape volgt apart.\n\nGroet,\nJeroen"
+    )
+    result = await say(world, HOLLAND_SALES, text, at("2026-11-23 13:20"), subject="Re: Purchase order PO-7385")
+    assert matched(result) == ["PO-7385"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert sorted(tracking(result)) == ["05214719820392", "05214719820408"]
+    assert understanding(result).carrier is Carrier.DPD
+    assert understanding(result).ship_date == date(2026, 11, 23)
+    assert understanding(result).eta == date(2026, 11, 24)
+    assert quantities(result) == {"PO-7385": {1: 40.0}}
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "intent", "carrier"),
+    [
+        (MIDWEST_SALES, "Tom,\n\nFedEx shows SO-771212 was delivered to your receiving dock, signed by R. DIAZ. Let me "
+         "know if anything's short or damaged.\n\nKyle", Intent.DELIVERED, Carrier.FEDEX),
+        pytest.param(
+            LEVANTE_SALES, "Buenos días Anna,\n\nel camión de Transportes Turia con su pedido 7320 ha cargado esta "
+            "mañana en nuestras instalaciones. Entrega prevista el martes 1 de diciembre.", Intent.SHIPPED,
+            Carrier.OTHER,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="carrier is None: a trucking company outside the carrier list ('Transportes Turia') is not "
+                "recognised as a carrier; the dev set's 'Other' comes only from the word 'transportista'",
+            ),
+        ),
+        pytest.param(
+            LEVANTE_SALES, "Buenos días Anna,\n\nel camión con su pedido 7320 ha salido hoy de nuestras instalaciones "
+            "con nuestro transportista habitual. Entrega prevista el martes 1 de diciembre.", Intent.SHIPPED,
+            Carrier.OTHER,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="carrier is None: 'nuestro transportista habitual' in a sentence that ships ('ha salido hoy') "
+                "is not taken as an unlisted carrier",
+            ),
+        ),
+    ],
+    ids=["fedex-delivered", "named-trucking-company", "our-usual-haulier"],
+)
+async def test_carrier_named_without_a_tracking_number(
+    make_world: MakeWorld, who: Who, text: str, intent: Intent, carrier: Carrier
+) -> None:
+    world = await make_world(
+        [MIDWEST, LEVANTE], [with_(PO_12044, vendor_reference="SO-771212", status="shipped"), PO_12051, PO_7355, PO_7320]
+    )
+    result = await say(world, who, text, at("2026-11-27 10:30"))
+    assert len(matched(result)) == 1
+    assert understanding(result).intent is intent
+    assert tracking(result) == []
+    assert understanding(result).carrier is carrier
+
+
+async def test_unlisted_carrier_with_a_number_is_other(make_world: MakeWorld) -> None:
+    world = await make_world([CARTONES], [PO_12061, PO_12078])
+    html = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'></head><body>"
+        "<p>Estimado Tom:</p><p>Le informamos que su pedido <b>12061</b> fue embarcado el día de hoy vía "
+        "<b>Paquetexpress</b> (servicio terrestre).</p><p>Número de guía: <b>8031 5520 7719 0426 1183 52</b><br>"
+        "Entrega estimada: 2 a 3 días hábiles.</p><p>Saludos cordiales,<br>Rodrigo Garza<br>"
+        "Av. de las Industrias 12061, Apodaca, N.L.</p></body></html>"
+    )
+    received = at("2026-11-30 22:10")
+    raw = mail(sender=CARTONES_SALES, subject="Confirmación de embarque - pedido 12061", html=html, received=received,
+               charset="windows-1252", cte="base64", subject_charset="utf-8-b")
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-12061"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert tracking(result) == ["8031552077190426118352"]
+    assert understanding(result).carrier is Carrier.OTHER
+    assert understanding(result).ship_date == date(2026, 11, 30)
+    assert understanding(result).eta == date(2026, 12, 3)
