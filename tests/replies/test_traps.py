@@ -2189,3 +2189,232 @@ async def test_unlisted_carrier_with_a_number_is_other(make_world: MakeWorld) ->
     assert understanding(result).carrier is Carrier.OTHER
     assert understanding(result).ship_date == date(2026, 11, 30)
     assert understanding(result).eta == date(2026, 12, 3)
+
+
+# ==============================================================================================
+# charsets, HTML, mail clients
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "charset", "body", "number"),
+    [
+        (NORD_SALES, "Lieferverzögerung Bestellung 7311", "iso-8859-1",
+         "leider verzögert sich die Lieferung um eine Woche, neuer Liefertermin: 11.12.2026.", "PO-7311"),
+        (LEVANTE_SALES, "Pedido 7355 – revisión de precio", "windows-1252",
+         "el precio de la chapa S355 sube a 1,12 €/kg. ¿Nos da su conformidad por escrito?", "PO-7355"),
+        (MINHO_SALES, "Encomenda 7336 – atraso na expedição", "utf-8-b",
+         "Lamentamos o atraso. Nova data de expedição: 21 de dezembro.", "PO-7336"),
+        (REACTIFS_SALES, "Commande 7345 : expédiée aujourd'hui", "utf-8-q",
+         "Bonjour, la marchandise est partie ce jour par TNT Express.", "PO-7345"),
+        (BRIXTON_SALES, "📦 PO 7342 on its way", "utf-8-b", "Hi Anna, it went out today with DPD.", "PO-7342"),
+    ],
+    ids=["iso-8859-1", "windows-1252", "utf-8-b", "utf-8-q", "emoji"],
+)
+async def test_encoded_word_subject_is_decoded_and_names_the_po(
+    make_world: MakeWorld, sender: tuple[str, str], subject: str, charset: str, body: str, number: str
+) -> None:
+    world = await make_world(ALL_VENDORS, ALL_POS)
+    received = at("2026-11-25 10:15")
+    raw = mail(sender=sender, subject=subject, body=body + "\n", received=received, subject_charset=charset)
+    assert b"=?" in raw  # the subject really is an encoded word on the wire
+    result = await world.email(raw, received)
+    assert (await world.stored(result)).subject == subject
+    assert matched(result) == [number]
+
+
+@pytest.mark.parametrize(
+    ("sender", "charset", "cte", "body", "intent", "word"),
+    [
+        (NORD_SALES, "iso-8859-1", "quoted-printable",
+         "Sehr geehrte Frau Bauer,\n\nwir bestätigen Ihre Bestellung 7388. Anlieferung bei Ihnen: 03.12.2026 "
+         "(frei Haus).\n\nMit freundlichen Grüßen\nHeike Kröger", Intent.CONFIRMED, "Grüßen"),
+        (LEVANTE_SALES, "windows-1252", "quoted-printable",
+         "Estimada Anna:\n\nLe escribo en relación con su pedido 7320: el precio del redondo C45 sube a 1,12 €/kg en "
+         "lugar de 1,04 €/kg. Le ruego nos dé su conformidad.\n\nUn saludo,\nLucía Navarro", Intent.CHANGE_REQUEST, "€/kg"),
+        (("Comptabilité", "compta@laboreactifs.example"), "utf-8", "base64",
+         "Madame,\n\nVeuillez trouver ci-joint notre facture FA-26-20588 relative à votre commande n° 7345.\n"
+         "Échéance : 45 jours fin de mois.\n\nService comptabilité", Intent.INVOICE, "Échéance"),
+    ],
+    ids=["iso-8859-1-qp", "windows-1252-euro", "utf-8-base64"],
+)
+async def test_body_in_a_legacy_charset_or_transfer_encoding_is_read(
+    make_world: MakeWorld, sender: tuple[str, str], charset: str, cte: str, body: str, intent: Intent, word: str
+) -> None:
+    world = await make_world(ALL_VENDORS, ALL_POS)
+    received = at("2026-11-20 10:05")
+    raw = mail(sender=sender, subject="Ihre Bestellung / Su pedido / Votre commande", body=body + "\n",
+               received=received, charset=charset, cte=cte)
+    assert word.encode("utf-8") not in raw  # on the wire only in its own encoding
+    result = await world.email(raw, received)
+    assert word in (await world.stored(result)).body_text
+    assert len(matched(result)) == 1
+    assert understanding(result).intent is intent
+
+
+async def test_gb2312_base64_body_with_a_foxmail_quote(make_world: MakeWorld) -> None:
+    first = with_(PO_7394, sent=[sent_email("<po-7394.1@buyer.example>", "2026-11-19 07:15", "Purchase order PO-7394")])
+    world = await make_world([LUCKY], [PO_7390, first])
+    body = (
+        "Dear Anna,\n\n您好！Thanks for your PO-7394.\n\nSorry to inform that the 2.8 inch LCD module LC-TFT28-9341 is "
+        "EOL from the panel factory.\nWe suggest the replacement LC-TFT28-7789, same outline, price USD 5.10/pc (old "
+        "USD 4.85/pc), MOQ 1000pcs (your PO is 600pcs).\n\nPls kindly confirm if acceptable, then we send PI.\n\n"
+        "Best regards\nGrace Wu\n\n------------------ Original ------------------\n"
+        "From:  \"Anna Bauer\"<anna.bauer@buyer.example>;\nDate:  Thu, Nov 19, 2026 03:15 PM\n"
+        "To:  \"sales\"<sales@luckycircuits.example>;\nSubject:  Purchase order PO-7394\n\n"
+        "Please find attached our purchase order PO-7394 dated 19.11.2026, and a reminder for PO-7390.\n"
+        "Requested delivery date: 04.12.2026\n"
+    )
+    received = at("2026-11-20 10:40")
+    raw = mail(sender=LUCKY_SALES, subject="RE: Purchase order PO-7394", body=body, received=received,
+               charset="gb2312", cte="base64", in_reply_to="<po-7394.1@buyer.example>",
+               headers=[("X-Mailer", "Foxmail 7.2.25.375[cn]")])
+    result = await world.email(raw, received)
+    stored = await world.stored(result)
+    assert "您好" in stored.body_text
+    assert "Requested delivery date" not in stored.body_text
+    assert matched(result) == ["PO-7394"]
+    assert understanding(result).intent is Intent.CHANGE_REQUEST
+    await untouched(world, "PO-7390", result)
+
+
+async def test_html_only_order_confirmation_table(make_world: MakeWorld) -> None:
+    world = await make_world([HOLLAND], [PO_7377, PO_7385])
+    html = (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=utf-8'></head><body>"
+        "<p>Geachte heer/mevrouw,</p><p>Hierbij bevestigen wij de volgende order:</p>"
+        "<table border='1'><tr><td><b>Ons ordernummer</b></td><td>2026-09120</td></tr>"
+        "<tr><td><b>Uw ordernummer</b></td><td>PO7385</td></tr>"
+        "<tr><td><b>Orderdatum</b></td><td>19-11-2026</td></tr>"
+        "<tr><td><b>Leverdatum</b></td><td>woensdag 9 december 2026</td></tr></table>"
+        "<table border='1'><tr><th>Artikel</th><th>Omschrijving</th><th>Aantal</th></tr>"
+        "<tr><td>SF-23-500</td><td>Stretchfolie 23 my 500 mm</td><td>40 rollen</td></tr>"
+        "<tr><td>TP-50-66</td><td>Verpakkingstape PP 50 mm x 66 m</td><td>120 rollen</td></tr></table>"
+        "<p>Met vriendelijke groet,<br>Verpakking Holland B.V.</p></body></html>"
+    )
+    received = at("2026-11-24 12:00")
+    raw = mail(sender=("Verpakking Holland B.V.", "verkoop@verpakkingholland.example"),
+               subject="Orderbevestiging 2026-09120 - uw order PO7385", html=html, received=received,
+               cte="quoted-printable")
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7385"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert understanding(result).eta == date(2026, 12, 9)
+
+
+_QUOTED_PO_MAIL = (
+    "Dear Dan,\n\nPlease find attached our purchase order PO-7301 dated 10.11.2026.\n"
+    "We are also still waiting for your confirmation of PO-7342.\nRequested delivery date: 09.12.2026\n\n"
+    "Kind regards\nAnna Bauer"
+)
+_QUOTE_HEADERS = {
+    "apple-mail-nl": "Op 19 nov 2026, om 10:00 heeft Anna Bauer <anna.bauer@buyer.example> het volgende geschreven:\n\n"
+    + quoted(_QUOTED_PO_MAIL),
+    "gmail-es": "El jue, 19 nov 2026 a las 10:00, Anna Bauer (<anna.bauer@buyer.example>) escribió:\n"
+    + quoted(_QUOTED_PO_MAIL),
+    "gmail-it": "Il giorno gio 19 nov 2026 alle ore 10:00 Anna Bauer <anna.bauer@buyer.example> ha scritto:\n"
+    + quoted(_QUOTED_PO_MAIL),
+    "thunderbird-de": "Am 19.11.2026 um 10:00 schrieb Anna Bauer:\n" + quoted(_QUOTED_PO_MAIL),
+    "outlook-fr": "De : Anna Bauer <anna.bauer@buyer.example>\nEnvoyé : jeudi 19 novembre 2026 10:00\n"
+    "À : sales@brixton-fixings.example\nObjet : Purchase order PO-7301\n\n" + _QUOTED_PO_MAIL,
+    "outlook-en": "________________________________\nFrom: Anna Bauer <anna.bauer@buyer.example>\n"
+    "Sent: 19 November 2026 10:00\nTo: sales@brixton-fixings.example\nSubject: Purchase order PO-7301\n\n"
+    + _QUOTED_PO_MAIL,
+    "foxmail": "------------------ Original ------------------\nFrom:  \"Anna Bauer\"<anna.bauer@buyer.example>;\n"
+    "Date:  Thu, Nov 19, 2026 06:00 PM\nTo:  \"sales\"<sales@brixton-fixings.example>;\n"
+    "Subject:  Purchase order PO-7301\n\n" + _QUOTED_PO_MAIL,
+}
+
+
+@pytest.mark.parametrize("client", sorted(_QUOTE_HEADERS))
+async def test_quote_header_of_each_mail_client_cuts_the_history(make_world: MakeWorld, client: str) -> None:
+    first = with_(PO_7301, sent=[sent_email("<po-7301.1@buyer.example>", "2026-11-19 10:00", "Purchase order PO-7301")])
+    world = await make_world([BRIXTON], [first, PO_7342])
+    body = "Hi Anna,\n\nConfirmed, delivery on 02.12.2026.\n\nDan\n\n" + _QUOTE_HEADERS[client] + "\n"
+    received = at("2026-11-20 10:30")
+    raw = mail(sender=BRIXTON_SALES, subject="RE: Purchase order PO-7301", body=body, received=received,
+               in_reply_to="<po-7301.1@buyer.example>", references=["<po-7301.1@buyer.example>"])
+    result = await world.email(raw, received)
+    stored = await world.stored(result)
+    assert "PO-7342" not in stored.body_text
+    assert "PO-7342" in (stored.quoted_text or "")
+    assert matched(result) == ["PO-7301"]
+    assert understanding(result).eta == date(2026, 12, 2)
+    await untouched(world, "PO-7342", result)
+
+
+async def test_pdf_and_csv_attachments_do_not_disturb_reading(make_world: MakeWorld) -> None:
+    world = await make_world([LUCKY], [PO_7390, PO_7394])
+    body = (
+        f"Dear Anna,\n\nGood day!\n\nYour order PO#7390 (our PI LC-PI-261104) has been shipped by DHL express today.\n"
+        f"AWB no.: {spaced(DHL_EXPRESS, [2, 4, 4])}\n\nAttached CI and PL for your customs clearance.\n\n"
+        "Best regards,\nGrace Wu\nTel: +86-769-2345 6618 | Mob/WeChat: +86 138 2345 7394\n"
+    )
+    packing_list = (
+        "PO,Line,Part No,Description,Qty,Unit,Carton No\r\n"
+        "PO#7390,1,LC-EC-227-16,Electrolytic capacitor 220uF 16V,8000,pcs,1-2\r\n"
+        "PO#7390,2,S3B-PH-K,JST PH 3-pin header,3500,pcs,3\r\n"
+    ).encode()
+    received = at("2026-11-23 02:00")
+    raw = mail(sender=LUCKY_SALES, subject="PO#7390 shipped / LC-PI-261104", body=body, received=received,
+               attachments=[("CI_PL_PO7390.pdf", "application", "pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+                            ("Packing_list_PO7390.csv", "text", "csv", packing_list)])
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7390"]
+    assert understanding(result).intent is Intent.SHIPPED
+    assert tracking(result) == [DHL_EXPRESS]
+    assert understanding(result).carrier is Carrier.DHL
+    await untouched(world, "PO-7394", result)
+
+
+def _forwarded_loading_note(received: datetime) -> bytes:
+    body = (
+        "Buenos días Anna,\n\nTe reenvío la confirmación del transportista: el camión con tu pedido 7355 ha cargado "
+        "esta mañana en nuestras instalaciones. Entrega prevista el martes 1 de diciembre en Leeds.\n\n"
+        "Un saludo,\nLucía\n\n---------- Forwarded message ---------\n"
+        "De: Tráfico Transportes Turia <trafico@transturia.example>\nDate: vie, 27 nov 2026 a las 10:52\n"
+        "Subject: Confirmación de carga - PV-26-05120\nTo: <logistica@forjadoslevante.example>\n\n\n"
+        "Buenos días,\n\nLes confirmamos la carga realizada hoy:\n\nReferencia: PV-26-05120\n"
+        "Matrícula: 7320-KJB / Semirremolque R-7355-BCD\nFecha de carga: 27/11/2026\nEntrega prevista: 01/12/2026\n"
+    )
+    return mail(sender=LEVANTE_SALES, subject="Fwd: Confirmación de carga - PV-26-05120", body=body,
+                received=received, cte="quoted-printable")
+
+
+async def test_vendor_forwarding_its_hauliers_loading_note(make_world: MakeWorld) -> None:
+    world = await make_world([LEVANTE], [PO_7355, PO_7320])
+    received = at("2026-11-27 10:30")
+    result = await world.email(_forwarded_loading_note(received), received)
+    assert matched(result) == ["PO-7355"]
+    assert understanding(result).ship_date == date(2026, 11, 27)
+    assert understanding(result).eta == date(2026, 12, 1)
+    assert understanding(result).carrier is Carrier.OTHER
+    await untouched(world, "PO-7320", result)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="intent is 'confirmed', expected 'shipped': 'el camión ... ha cargado esta mañana' (the truck was loaded "
+    "this morning) with the haulier's forwarded loading confirmation is not read as a dispatch (dev m093)",
+)
+async def test_loaded_this_morning_in_a_forwarded_note_is_shipped(make_world: MakeWorld) -> None:
+    world = await make_world([LEVANTE], [PO_7355, PO_7320])
+    received = at("2026-11-27 10:30")
+    result = await world.email(_forwarded_loading_note(received), received)
+    assert understanding(result).intent is Intent.SHIPPED
+
+
+async def test_stacked_reply_prefixes_in_the_subject(make_world: MakeWorld) -> None:
+    world = await make_world([NORD], [PO_7311, PO_7388])
+    body = (
+        "Sehr geehrte Frau Bauer,\n\nleider verzögern sich die restlichen Positionen, da unser Vorlieferant nicht "
+        "rechtzeitig liefern kann.\n\nNeuer Liefertermin (Anlieferung bei Ihnen): KW 51.\n\nMit freundlichen Grüßen\n"
+    )
+    received = at("2026-11-25 08:30")
+    raw = mail(sender=NORD_SALES, subject="RE: AW: RE: Purchase order PO-7311", body=body, received=received)
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7311"]
+    assert understanding(result).intent is Intent.DELAYED
+    assert understanding(result).eta == date(2026, 12, 18)
+    order = await world.po("PO-7311")
+    assert order.exc_vendor_delay
+    assert order.eta == date(2026, 12, 18)
