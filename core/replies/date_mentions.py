@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+from core.replies.case_folding import compile_folded, fold_case
 from core.replies.date_words import (
     DAY_UNITS,
     MONTH_FIRST_COUNTRIES,
@@ -34,6 +35,8 @@ _LANG_ONLY_RELATIVE: dict[str, frozenset[str]] = {
 }
 _NEXT_WORDS = r"next|this|coming|nächsten|nächster|nächste|kommenden|kommender|diesen|prochain|ce|próximo|este|prossimo|questo|volgende|aanstaande|deze|komende|przyszły|nästa|på|em|neste|kommende"  # noqa: E501
 _LAST_WORDS = r"last|letzten|letzter|vergangenen|dernier|pasado|scorso|vorige|afgelopen|passado|ostatni|förra"
+_LAST_WORDS_RE = re.compile(_LAST_WORDS, re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _ORD = r"(?:st|nd|rd|th|er|e|ème|º|ª|\.)?"
 _RANGE_SEP = r"(?:-|–|—|to|and|through|thru|until|till|bis|und|à|au|a|al|y|et|e|en|tot|t/m|och|og|i|oder|or|ou|o)"
 # Word boundaries that let CJK words touch their neighbours ("明天发货", "金曜日に到着").
@@ -127,54 +130,47 @@ class _Patterns:
 _ISO_RE = re.compile(r"(?<![\d.,/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|[.,/-]\d)")
 _NUM_Y_RE = re.compile(r"(?<![\w.,/+-])(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?![\w]|[.,/-]\d)")
 # Year-less "16.12." / "16.12" / "3/12"; "3.1" (a decimal, a certificate type) needs its trailing dot.
-_NUM_RE = re.compile(
+_NUM_RE = compile_folded(
     rf"(?<![\w.,/+$€£-])(\d{{1,2}})(?:(/)(\d{{1,2}})|(\.)(\d{{2}}|\d(?=\.)))(?:\.)?"
-    rf"(?![\w/]|[.,-]?\d|\s*{_UNIT_WORDS})",
-    re.IGNORECASE,
+    rf"(?![\w/]|[.,-]?\d|\s*{_UNIT_WORDS})"
 )
 _CJK_RE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]")
 _KO_RE = re.compile(r"(?:(\d{4})\s*년\s*)?(\d{1,2})\s*월\s*(\d{1,2})\s*일")
-_WEEK_RE = re.compile(
+_WEEK_RE = compile_folded(
     rf"(?<![\w])(?:{alternation(WEEK_WORDS)})\s*(?:nr\.?|no\.?|n°|#|nummer)?\s*(\d{{1,2}})"
     r"(?:\s*[/.-]\s*(\d{4}|\d{2}(?!\d)))?(?![\d.,:]\d|\d)"
-    r"|第\s*(\d{1,2})\s*[周週]|(\d{1,2})\s*주차",
-    re.IGNORECASE,
+    r"|第\s*(\d{1,2})\s*[周週]|(\d{1,2})\s*주차"
 )
 _UNIT_ALT = alternation(DAY_UNITS)
 _NUM_ALT = r"\d{1,3}|" + alternation(NUMBER_WORDS)
-_DURATION_RE = re.compile(
+_DURATION_RE = compile_folded(
     r"(?<![\w])(?:in|within|en|dans|sous|innerhalb\s+von|innerhalb|binnen|entro|tra|fra|em|dentro\s+de"
     r"|w\s+ciągu|inom|om|d'ici|under|after|nach|après|después\s+de|dopo|na|within\s+the\s+next|in\s+the\s+next"
     r"|es\s+de|is|est\s+de|ist|takes|dauert|prend|tarda|de)"
     rf"\s+(?:(\d{{1,3}})\s*{_RANGE_SEP}\s*)?({_NUM_ALT})\s+({_UNIT_ALT})(?![\w])"
     rf"|(?<![\w.,/-])(\d{{1,3}})\s*(?:-|–|to|à|a|bis)\s*(\d{{1,3}})\s+({_UNIT_ALT})(?![\w])"
-    r"|(\d{1,3})\s*(?:個)?\s*(工作日|営業日|영업일)",
-    re.IGNORECASE,
+    r"|(\d{1,3})\s*(?:個)?\s*(工作日|営業日|영업일)"
 )
-_NEXT_DAY_RE = re.compile(
+_NEXT_DAY_RE = compile_folded(
     r"(?<![\w])(?:(next|following|nächsten|folgenden|prochain|siguiente|próximo|prossimo|volgende)\s+"
     r"(working|business|werk|arbeits|ouvré|hábil|lavorativo)?\s*(?:day|tag|werktag|arbeitstag|jour|día|dia|giorno|dag)"
-    r"|(?:jour\s+ouvré|día\s+hábil|giorno\s+lavorativo|werkdag)\s+(?:suivant|siguiente|successivo|volgende))(?![\w])",
-    re.IGNORECASE,
+    r"|(?:jour\s+ouvré|día\s+hábil|giorno\s+lavorativo|werkdag)\s+(?:suivant|siguiente|successivo|volgende))(?![\w])"
 )
-_EOM_RE = re.compile(
+_EOM_RE = compile_folded(
     r"(?<![\w])(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(next\s+)?month|ende\s+(?:des\s+|dieses\s+)?(nächsten\s+)?monats"
     r"|(?:zum\s+)?monatsende|fin\s+(?:du\s+|de\s+)?(prochain\s+)?mois|fin\s+de\s+(?:este\s+)?mes|finales?\s+de(?:l)?\s+(?:este\s+)?mes"
     r"|fine\s+(?:del\s+|di\s+questo\s+)?mese|eind\s+(?:van\s+)?(?:de|deze)\s+maand|einde\s+(?:van\s+)?(?:de\s+)?maand"
     r"|fim\s+do\s+mês|final\s+do\s+mês|koniec\s+miesiąca|końca\s+miesiąca|slutet\s+av\s+månaden|kuun\s+lopussa)(?![\w])"
-    r"|月末|월말",
-    re.IGNORECASE,
+    r"|月末|월말"
 )
-_JUST_SHIPPED_RE = re.compile(
+_JUST_SHIPPED_RE = compile_folded(
     r"(?<![\w])(?:just|net|gerade|soeben|eben|zojuist|acab[ao]\s+de|vient\s+d['’]être|vienen\s+de|appena)\s+"
     r"(?:been\s+|been\s+|ist\s+|sind\s+)?(?:ship|dispatch|left|went\s+out|sent|vertrokken|verzonden|verstuurd|"
-    r"versendet|versandt|verschickt|raus|rausgegangen|salir|enviar|despachar|expédi|parti|spedit|partit)",
-    re.IGNORECASE,
+    r"versendet|versandt|verschickt|raus|rausgegangen|salir|enviar|despachar|expédi|parti|spedit|partit)"
 )
-_ORDINAL_DAY_RE = re.compile(
+_ORDINAL_DAY_RE = compile_folded(
     r"(?<![\w])(?:the|on|by|before|until)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?![\w])"
-    r"(?:\s*(?:-|–|to|and|or)\s*(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?![\w]))?",
-    re.IGNORECASE,
+    r"(?:\s*(?:-|–|to|and|or)\s*(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)(?![\w]))?"
 )
 
 
@@ -187,30 +183,26 @@ def _patterns(language: str | None) -> _Patterns:
     }
     weekday_alt = alternation(WEEKDAYS)
     range_head = rf"(?:(\d{{1,2}}){_ORD}\s*{_RANGE_SEP}\s*(?:the\s+|le\s+|el\s+|dem\s+|den\s+|il\s+)?)?"
-    day_month = re.compile(
+    day_month = compile_folded(
         rf"(?<![\w.,/])(?:(?:between|zwischen|entre|tra|fra|tussen|mellan|pomiędzy)\s+(?:the\s+|dem\s+|le\s+|el\s+|il\s+)?)?"
         rf"{range_head}(\d{{1,2}}){_ORD}\s*(?:de\s+|of\s+|di\s+|-)?(?:the\s+)?({month_alt})\.?"
-        rf"(?:,?\s*(?:de\s+|del\s+|of\s+)?(\d{{4}}))?(?![\w])",
-        re.IGNORECASE,
+        rf"(?:,?\s*(?:de\s+|del\s+|of\s+)?(\d{{4}}))?(?![\w])"
     )
-    month_day = re.compile(
+    month_day = compile_folded(
         rf"(?<![\w])({month_alt})\.?\s+(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?![\d\w:.,]\d|\d|\w)"
         rf"(?:\s*{_RANGE_SEP}\s*(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]|\s*(?:{month_alt})))?"
-        rf"(?:,?\s*(\d{{4}}))?",
-        re.IGNORECASE,
+        rf"(?:,?\s*(\d{{4}}))?"
     )
-    end_of = re.compile(
+    end_of = compile_folded(
         rf"(?<![\w])(?:end\s+of|ende|fin(?:\s+de)?|finales\s+de|fine|eind|einde|fim\s+de|koniec)\s+({month_alt})"
-        rf"(?:\s+(\d{{4}}))?(?![\w])",
-        re.IGNORECASE,
+        rf"(?:\s+(\d{{4}}))?(?![\w])"
     )
     rel_alt = alternation(relative).replace("\\ ", r"\s+")
-    rel = re.compile(rf"{_WB_BEFORE}(?<!guten )(?<!gute )(?<!la )(?<!por )({rel_alt}){_WB_AFTER}", re.IGNORECASE)
-    weekday = re.compile(rf"{_WB_BEFORE}(?:({_NEXT_WORDS}|{_LAST_WORDS})\s+)?({weekday_alt}){_WB_AFTER}", re.IGNORECASE)
-    weekday_day = re.compile(
+    rel = compile_folded(rf"{_WB_BEFORE}(?<!guten )(?<!gute )(?<!la )(?<!por )({rel_alt}){_WB_AFTER}")
+    weekday = compile_folded(rf"{_WB_BEFORE}(?:({_NEXT_WORDS}|{_LAST_WORDS})\s+)?({weekday_alt}){_WB_AFTER}")
+    weekday_day = compile_folded(
         rf"(?<![\w])({weekday_alt}),?\s+(?:the\s+|den\s+|le\s+|el\s+|il\s+|dia\s+)?(\d{{1,2}}){_ORD}"
-        rf"(?![\d./:\-]|\s*(?:de\s+|of\s+)?(?:{month_alt})|\s*(?:uur|h\b|hours|horas|heures|ore|uhr|am\b|pm\b|:))",
-        re.IGNORECASE,
+        rf"(?![\d./:\-]|\s*(?:de\s+|of\s+)?(?:{month_alt})|\s*(?:uur|h\b|hours|horas|heures|ore|uhr|am\b|pm\b|:))"
     )
     return _Patterns(months, day_month, month_day, end_of, rel, weekday, weekday_day)
 
@@ -232,91 +224,104 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
     pats = _patterns(language)
     month_first = (country or "").upper() in MONTH_FIRST_COUNTRIES
     out: list[Mention] = []
+    # The word patterns run on folded text (case_folding); words are read back from `text` by span.
+    folded = fold_case(text)
+    has_digit = _DIGIT.search(text) is not None
+
+    def word(m: re.Match[str], group: int) -> str:
+        return text[m.start(group) : m.end(group)]
 
     def add(m: re.Match[str], day: date | None, kind: str, absolute: bool, dur: tuple[int, str] | None = None) -> None:
         if day is not None:
             out.append(Mention(m.start(), m.end(), day, kind, absolute, dur))
 
-    for m in _ISO_RE.finditer(text):
-        add(m, _safe_date(int(m[1]), int(m[3]), int(m[4])), "abs", True)
-    for m in _NUM_Y_RE.finditer(text):
-        a, b = int(m[1]), int(m[3])
-        first, second = (b, a) if month_first else (a, b)
-        day = _safe_date(_full_year(m[4]), second, first) or _safe_date(_full_year(m[4]), first, second)
-        add(m, day, "abs", True)
-    for m in _NUM_RE.finditer(text):
-        a, b = int(m[1]), int(m[3] or m[5])
-        day_no, month = (b, a) if month_first else (a, b)
-        # Year-less numeric dates only count near the receive day ("1/2" inch, "3/8" are not dates);
-        # the country's order first, the other order only when that one is not near.
-        for d_no, mon in ((day_no, month), (month, day_no)):
-            cand = nearest_year(today, mon, d_no) if mon <= 12 else None
-            if cand is not None and abs((cand - today).days) <= 60:
-                add(m, cand, "abs", True)
-                break
-    for m in _CJK_RE.finditer(text):
-        add(m, _abs(today, int(m[3]), int(m[2]), m[1]), "abs", True)
-    for m in _KO_RE.finditer(text):
-        add(m, _abs(today, int(m[3]), int(m[2]), m[1]), "abs", True)
-    for m in pats.day_month.finditer(text):
-        named = pats.months.get(m[3].lower().rstrip("."))
-        if named:
-            add(m, _abs(today, int(m[2]), named, m[4]), "abs", True)
-    for m in pats.month_day.finditer(text):
-        named = pats.months.get(m[1].lower().rstrip("."))
-        if named:
-            day_no = int(m[3]) if m[3] and int(m[3]) > int(m[2]) else int(m[2])
-            add(m, _abs(today, day_no, named, m[4]), "abs", True)
-    for m in pats.end_of.finditer(text):
-        named = pats.months.get(m[1].lower().rstrip("."))
+    # Every numeric pattern needs a digit: most chat lines and many short replies have none.
+    if has_digit:
+        for m in _ISO_RE.finditer(text):
+            add(m, _safe_date(int(m[1]), int(m[3]), int(m[4])), "abs", True)
+        for m in _NUM_Y_RE.finditer(text):
+            a, b = int(m[1]), int(m[3])
+            first, second = (b, a) if month_first else (a, b)
+            day = _safe_date(_full_year(m[4]), second, first) or _safe_date(_full_year(m[4]), first, second)
+            add(m, day, "abs", True)
+        for m in _NUM_RE.finditer(folded):
+            a, b = int(m[1]), int(m[3] or m[5])
+            day_no, month = (b, a) if month_first else (a, b)
+            # Year-less numeric dates only count near the receive day ("1/2" inch, "3/8" are not dates);
+            # the country's order first, the other order only when that one is not near.
+            for d_no, mon in ((day_no, month), (month, day_no)):
+                cand = nearest_year(today, mon, d_no) if mon <= 12 else None
+                if cand is not None and abs((cand - today).days) <= 60:
+                    add(m, cand, "abs", True)
+                    break
+        if "月" in text:
+            for m in _CJK_RE.finditer(text):
+                add(m, _abs(today, int(m[3]), int(m[2]), m[1]), "abs", True)
+        if "월" in text:
+            for m in _KO_RE.finditer(text):
+                add(m, _abs(today, int(m[3]), int(m[2]), m[1]), "abs", True)
+        for m in pats.day_month.finditer(folded):
+            named = pats.months.get(word(m, 3).lower().rstrip("."))
+            if named:
+                add(m, _abs(today, int(m[2]), named, m[4]), "abs", True)
+        for m in pats.month_day.finditer(folded):
+            named = pats.months.get(word(m, 1).lower().rstrip("."))
+            if named:
+                day_no = int(m[3]) if m[3] and int(m[3]) > int(m[2]) else int(m[2])
+                add(m, _abs(today, day_no, named, m[4]), "abs", True)
+    for m in pats.end_of.finditer(folded):
+        named = pats.months.get(word(m, 1).lower().rstrip("."))
         if named:
             year = int(m[2]) if m[2] else (nearest_year(today, named, 1) or today).year
             add(m, _last_day(year, named), "eom", True)
-    for m in _EOM_RE.finditer(text):
+    for m in _EOM_RE.finditer(folded):
         base = today
         if m[1] or m[2] or m[3]:
             base = _last_day(today.year, today.month) + timedelta(days=1)
         add(m, _last_day(base.year, base.month), "eom", False)
-    for m in _WEEK_RE.finditer(text):
-        week = int(m[1] or m[3] or m[4])
-        if 1 <= week <= 53:
-            week_year = _full_year(m[2]) if m[2] else None
-            add(m, week_friday(today, week, week_year), "week", False)
-    for m in _ORDINAL_DAY_RE.finditer(text):
-        day_no = int(m[2] or m[1])
-        cand = _nearest_day_of_month(today, day_no)
-        add(m, cand, "abs", True)
-    for m in pats.relative.finditer(text):
-        offset = RELATIVE_DAYS.get(" ".join(m[1].lower().split()))
+    if has_digit:
+        for m in _WEEK_RE.finditer(folded):
+            week = int(m[1] or m[3] or m[4])
+            if 1 <= week <= 53:
+                week_year = _full_year(m[2]) if m[2] else None
+                add(m, week_friday(today, week, week_year), "week", False)
+        for m in _ORDINAL_DAY_RE.finditer(folded):
+            day_no = int(m[2] or m[1])
+            cand = _nearest_day_of_month(today, day_no)
+            add(m, cand, "abs", True)
+    for m in pats.relative.finditer(folded):
+        offset = RELATIVE_DAYS.get(" ".join(word(m, 1).lower().split()))
         if offset is not None:
             add(m, today + timedelta(days=offset), "rel", False)
-    for m in _JUST_SHIPPED_RE.finditer(text):
+    for m in _JUST_SHIPPED_RE.finditer(folded):
         add(m, today, "shipped", False)
-    for m in _NEXT_DAY_RE.finditer(text):
-        business = bool(m[2]) or "werktag" in m[0].lower() or "arbeitstag" in m[0].lower() or not m[1]
+    for m in _NEXT_DAY_RE.finditer(folded):
+        phrase = word(m, 0).lower()
+        business = bool(m[2]) or "werktag" in phrase or "arbeitstag" in phrase or not m[1]
         add(m, add_duration(today, 1, "b" if business else "d"), "dur", False, (1, "b" if business else "d"))
-    for m in _DURATION_RE.finditer(text):
+    for m in _DURATION_RE.finditer(folded):
         if m[3]:
-            count_text, unit_word = m[2], m[3]
+            count_text, unit_word = word(m, 2), word(m, 3)
         elif m[6]:
-            count_text, unit_word = m[5], m[6]
+            count_text, unit_word = word(m, 5), word(m, 6)
         else:
-            count_text, unit_word = m[7], m[8]
+            count_text, unit_word = word(m, 7), word(m, 8)
         count = int(count_text) if count_text.isdigit() else NUMBER_WORDS.get(count_text.lower(), 0)
         unit = DAY_UNITS.get(unit_word.lower(), "d")
         if 0 < count <= 400:
             add(m, add_duration(today, count, unit), "dur", False, (count, unit))
-    for m in pats.weekday_day.finditer(text):
-        weekday = WEEKDAYS.get(m[1].lower())
-        cand = _nearest_day_of_month(today, int(m[2]), weekday)
-        add(m, cand, "abs", True)
-    for m in pats.weekday.finditer(text):
-        weekday = WEEKDAYS.get(m[2].lower())
+    if has_digit:
+        for m in pats.weekday_day.finditer(folded):
+            weekday = WEEKDAYS.get(word(m, 1).lower())
+            cand = _nearest_day_of_month(today, int(m[2]), weekday)
+            add(m, cand, "abs", True)
+    for m in pats.weekday.finditer(folded):
+        weekday = WEEKDAYS.get(word(m, 2).lower())
         if weekday is None:
             continue
         ahead = (weekday - today.weekday()) % 7 or 7
         day = today + timedelta(days=ahead)
-        if m[1] and re.fullmatch(_LAST_WORDS, m[1], re.IGNORECASE):
+        if m[1] and _LAST_WORDS_RE.fullmatch(word(m, 1)):
             day -= timedelta(days=7)
         add(m, day, "weekday", False)
     return _resolve_overlaps(out)
