@@ -20,7 +20,7 @@ from core.replies.schemas import Intent, POMatch
 
 ACCEPT_THRESHOLD = 0.70
 # a runner-up this close to the best item match makes the item evidence ambiguous
-AMBIGUITY_MARGIN = 0.08
+AMBIGUITY_MARGIN = 0.35
 
 CONFIDENCE = {
     "thread": 0.96,
@@ -195,22 +195,32 @@ def _tokens(text: str) -> set[str]:
     return out
 
 
-def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, str] | None:
-    """Item evidence for one PO: an exact item code, or enough of the line descriptions' words."""
-    weight = 0
-    named: list[str] = []
+def _weight(token: str) -> int:
+    """Model and size codes (6205, m8x50, 22210) say more than words; a bare '12' says nothing."""
+    if not any(c.isdigit() for c in token):
+        return 1
+    return 2 if len(token) >= 3 else 0
+
+
+def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, float, str] | None:
+    """Item evidence for one PO as (rank, confidence, evidence): an exact item code, else how much of
+    its best line's description the text carries (a line named in full beats one sharing a word)."""
+    best: tuple[float, float, str] | None = None
     for line in po.lines:
         for code in (line.vendor_sku, line.sku):
             if code and len(_norm_code(code)) >= 4 and _norm_code(code) in text_codes:
-                return CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
-        hits = [t for t in _tokens(line.description) if t in text_tokens]
-        line_weight = sum(2 if any(c.isdigit() for c in t) else 1 for t in hits)
-        if line_weight:
-            weight += line_weight
-            named.append(f"line {line.line_no}: {' '.join(sorted(hits))}")
-    if weight < 2:
-        return None
-    return min(CONFIDENCE["item_description"], 0.70 + 0.03 * weight), "item words (" + "; ".join(named) + ")"
+                return 10.0, CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
+        tokens = _tokens(line.description)
+        hits = [t for t in tokens if t in text_tokens]
+        matched = sum(_weight(t) for t in hits)
+        if matched < 2:
+            continue
+        coverage = matched / max(1, sum(_weight(t) for t in tokens))
+        rank = coverage + 0.02 * matched
+        if best is None or rank > best[0]:
+            evidence = f"item words of line {line.line_no}: {' '.join(sorted(hits))}"
+            best = (rank, min(CONFIDENCE["item_description"], 0.72 + 0.13 * coverage), evidence)
+    return best
 
 
 def _text_codes(text: str) -> set[str]:
@@ -255,10 +265,12 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         else:
             add(po, "po_number_bare", f"number '{ref.matched_text}'")
 
-    if decision.foreign_po_numbers and not found:
+    foreign_bare = any(po.vendor_id != vendor for _, po in explicit)
+    if (decision.foreign_po_numbers or foreign_bare) and not found:
         # the vendor names someone else's PO: whatever else points at one of its own, a human decides
         decision.needs_review = True
-        decision.reasons.append("the message names another vendor's PO: " + ", ".join(decision.foreign_po_numbers))
+        named = ", ".join(decision.foreign_po_numbers) or "a number that is another vendor's PO number"
+        decision.reasons.append(f"the message names another vendor's PO ({named})")
         return decision
 
     # 1b. a number written as a quantity or a label that is exactly one of the vendor's own open POs
@@ -304,25 +316,26 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         for po in inputs.vendor_open_pos:
             hit = _item_score(po, text_tokens, codes)
             if hit is not None:
-                scored.append((hit[0], po, hit[1]))
+                scored.append((hit[0], hit[1], po, hit[2]))
         scored.sort(key=lambda s: -s[0])
         if scored:
             top = scored[0]
             close = [s for s in scored[1:] if top[0] - s[0] < AMBIGUITY_MARGIN]
             if close:
-                decision.candidates = [POMatch(s[1].number, s[0], (s[2],)) for s in [top, *close]]
+                decision.candidates = [POMatch(s[2].number, s[1], (s[3],)) for s in [top, *close]]
                 decision.needs_review = True
                 decision.reasons.append("the items named are on several open POs")
                 return decision
-            found[top[1].number] = POMatch(top[1].number, top[0], (top[2],))
+            found[top[2].number] = POMatch(top[2].number, top[1], (top[3],))
 
     order_talk = intent in ORDER_INTENTS
     # 4. the chat conversation: the PO of the last few days' exchange, or the only PO of the last weeks
     if not found and order_talk:
-        latest = [po for po in inputs.conversation if po.vendor_id == vendor]
+        latest = list(dict.fromkeys(po.number for po in inputs.conversation if po.vendor_id == vendor))
         wide = list(dict.fromkeys(po.number for po in inputs.conversation_wide if po.vendor_id == vendor))
-        if latest:
-            add(latest[0], "conversation", "the chat's latest exchange")
+        if len(latest) == 1:
+            po = next(p for p in inputs.conversation if p.number == latest[0])
+            add(po, "conversation", "the chat's latest exchange, about this PO only")
         elif len(wide) == 1:
             po = next(p for p in inputs.conversation_wide if p.number == wide[0])
             add(po, "conversation", "the only PO discussed in this chat lately")
