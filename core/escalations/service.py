@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFoundError, ValidationProblem
 from core.escalations import repository
 from core.escalations.schemas import DEFAULT_SEVERITY, SLA, EscalationReason, EscalationState, Severity
-from core.outbox.service import enqueue, new_message_id
+from core.outbox.service import dialect_insert, enqueue, new_message_id
 from core.purchase_orders import repository as po_repository
 from core.purchase_orders.events import record_event
 from core.purchase_orders.service import Actor, set_field
@@ -39,30 +39,48 @@ async def raise_escalation(
 ) -> Escalation:
     """Open an escalation, or add to the open one for the same PO (or message) and reason."""
     key = open_key(reason, po_id=po.id if po else None, message_id=message_id)
-    existing = await session.scalar(select(Escalation).where(Escalation.open_key == key))
-    if existing is not None:
+    severity = severity or DEFAULT_SEVERITY[reason]
+    # the new escalation first, in one statement: the unique open key turns it into nothing when one
+    # is open already (then that one gets a note), with no look-up before and no flush of the session
+    inserted = await session.scalars(
+        dialect_insert(session)(Escalation)
+        .values(
+            po_id=po.id if po else None,
+            message_id=message_id,
+            vendor_id=vendor_id if vendor_id is not None else (po.vendor_id if po else None),
+            reason=reason.value,
+            severity=severity.value,
+            state=EscalationState.OPEN.value,
+            summary=summary,
+            open_key=key,
+            level=0,
+            sla_due_at=now + SLA[severity],
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(Escalation)
+    )
+    escalation: Escalation | None = inserted.one_or_none()
+    if escalation is None:
+        existing = await session.scalar(select(Escalation).where(Escalation.open_key == key))
+        if existing is None:  # resolved between the two statements: the key is free again
+            return await raise_escalation(
+                session,
+                reason=reason,
+                now=now,
+                summary=summary,
+                po=po,
+                message_id=message_id,
+                vendor_id=vendor_id,
+                severity=severity,
+                actor=actor,
+            )
         session.add(EscalationNote(escalation_id=existing.id, author=actor, at=now, text=summary))
         existing.updated_at = now
         if message_id is not None and existing.message_id is None:
             existing.message_id = message_id
         return existing
-    severity = severity or DEFAULT_SEVERITY[reason]
-    escalation = Escalation(
-        po_id=po.id if po else None,
-        message_id=message_id,
-        vendor_id=vendor_id if vendor_id is not None else (po.vendor_id if po else None),
-        reason=reason.value,
-        severity=severity.value,
-        state=EscalationState.OPEN.value,
-        summary=summary,
-        open_key=key,
-        level=0,
-        sla_due_at=now + SLA[severity],
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(escalation)
-    await session.flush()
     if po is not None:
         record_event(
             session,

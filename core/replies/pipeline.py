@@ -34,6 +34,7 @@ from core.vendors.trust import SenderIdentity, VendorInfo, identify_sender
 from models import Message, MessagePO, PurchaseOrder, VendorContact
 
 MAX_STORED_TEXT = 200_000  # chars of new/quoted text kept in columns; the raw bytes are kept whole
+_HELD_POS = "liaison.pipeline.held_pos"
 
 
 @dataclass(slots=True)
@@ -54,7 +55,10 @@ class PipelineContext:
 
     `refresh_interval` 0 (the default, for the live channels) checks for other writers' changes
     before every message with one statement; a process that is the only writer (`liaison interpret`)
-    may check less often.
+    may check less often. With `defer_flush` the rows a message adds (links, events, PO changes) stay
+    in the session until the caller's commit, so a batch of messages is written in a few grouped
+    statements; by default they are flushed before `process_inbound` returns, for callers that query
+    them in the same transaction.
     """
 
     def __init__(
@@ -64,15 +68,22 @@ class PipelineContext:
         mail_domain: str,
         send_acknowledgements: bool = True,
         refresh_interval: float = 0.0,
+        defer_flush: bool = False,
     ) -> None:
         self.secret = secret
+        self.defer_flush = defer_flush
         self.mail_domain = mail_domain
         self.send_acknowledgements = send_acknowledgements
         self.model = ReadModel(refresh_interval=refresh_interval)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, send_acknowledgements: bool = True, refresh_interval: float = 0.0
+        cls,
+        settings: Settings,
+        *,
+        send_acknowledgements: bool = True,
+        refresh_interval: float = 0.0,
+        defer_flush: bool = False,
     ) -> PipelineContext:
         mail_from = settings.mail_from or "purchasing@liaison.invalid"
         return cls(
@@ -80,6 +91,7 @@ class PipelineContext:
             mail_domain=mail_from.rpartition("@")[2] or "liaison.invalid",
             send_acknowledgements=send_acknowledgements,
             refresh_interval=refresh_interval,
+            defer_flush=defer_flush,
         )
 
     @property
@@ -229,6 +241,15 @@ def _disposition(
 async def process_inbound(
     session: AsyncSession, inbound: InboundMessage, *, now: datetime, ctx: PipelineContext
 ) -> ProcessResult:
+    result = await _process(session, inbound, now=now, ctx=ctx)
+    if not ctx.defer_flush and not result.duplicate:
+        await session.flush()
+    return result
+
+
+async def _process(
+    session: AsyncSession, inbound: InboundMessage, *, now: datetime, ctx: PipelineContext
+) -> ProcessResult:
     model = ctx.model
     await model.refresh(session)
     identity = await identify_sender(session, inbound, directory=model.directory)
@@ -243,6 +264,11 @@ async def process_inbound(
     if u.matches and (inbound.kind == MessageKind.BOUNCE or applies):
         ids = [reading.pos[m.po_number].id for m in u.matches if m.po_number in reading.pos]
         matched_pos = await po_repository.with_lines_by_ids(session, ids)
+        if ctx.defer_flush:
+            # batch mode: the session outlives many messages; holding the rows keeps them in its
+            # identity map (it only holds them weakly), so the next message about a PO needs no query
+            held: dict[int, PurchaseOrder] = session.sync_session.info.setdefault(_HELD_POS, {})
+            held.update((po.id, po) for po in matched_pos)
     state, review_state = _disposition(inbound, reading, vendor, bool(matched_pos))
 
     # stored in one statement; its unique dedupe key makes a second copy a no-op (exactly once)
