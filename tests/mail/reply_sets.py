@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from mail.reply_text import split_reply
+from tests.shared_data import REAL_EMAILS
 
-CORPUS = Path("/work/shared/eval/real-emails")
+CORPUS = REAL_EMAILS
 LABELS = CORPUS / "_labels"
 
 

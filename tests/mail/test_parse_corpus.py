@@ -13,8 +13,9 @@ from reply_sets import CORPUS
 
 from core.inbound import Channel, MessageKind
 from mail.parse import parse_email, to_inbound
+from tests.shared_data import REPLIES_DEV
 
-DEV = Path("/work/shared/eval/replies-dev/eml")
+DEV = REPLIES_DEV / "eml"
 pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not available")
 
 

@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mail.parse import ParsedEmail, parse_email
+from tests.shared_data import REAL_EMAILS
 
 GOLDEN = Path(__file__).parent / "golden"
 SEEDS = [p.read_bytes() for p in sorted(GOLDEN.glob("*.eml"))]
-CORPUS = Path("/work/shared/eval/real-emails")
+CORPUS = REAL_EMAILS
 for name in ("discourse/gmail_html_reply.eml", "flanker/bounce.eml", "discourse/chinese_reply.eml"):
     if (CORPUS / name).exists():
         SEEDS.append((CORPUS / name).read_bytes())

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Message, MessagePO, POEvent, POLine, PurchaseOrder, User, Vendor, VendorContact, VendorDomain
+from tests.shared_data import REPLIES_DEV as DEV_SET
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPLIES_DEV = Path(__file__).resolve().parents[3] / "shared" / "eval" / "replies-dev" / "purchase_orders.json"
+REPLIES_DEV = DEV_SET / "purchase_orders.json"
 
 COUNTED = (PurchaseOrder, POLine, POEvent, Vendor, VendorContact, VendorDomain, User, Message, MessagePO)
 
