@@ -18,6 +18,8 @@ mapping except for "İ" (-> "i̇", two characters): that one is folded by hand.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 # Each non-representative member of an IGNORECASE class that survives str.lower() -> representative.
 # (U+0345 COMBINING YPOGEGRAMMENI is left alone: it is not a word character, its class mates are,
@@ -73,3 +75,30 @@ def compile_folded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if upper or "(?-i" in pattern:
         raise ValueError(f"pattern must be lower case to run on folded text: {upper or '(?-i'}")
     return re.compile(pattern.translate(_TABLE), flags & ~re.IGNORECASE)
+
+
+def trie_alternation(words: Iterable[str]) -> str:
+    """A regex for any of `words`, longer words first, as one group.
+
+    It matches as the plain alternation of the words sorted longest first would, but factored as a
+    trie: Python's re tries every alternative of a flat alternation at every position, a trie only
+    the branches whose next character fits. Words matching at one position are prefixes of one
+    another, and a trie tries their endings from the longest back, so the preference is the same."""
+    trie: dict[str, dict[str, Any]] = {}
+    for word in set(words):
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[_END] = {}
+    return "(?:" + _branches(trie) + ")"
+
+
+_END = ""  # trie key of a word's end (no character is empty)
+
+
+def _branches(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(ch) + _branches(child) for ch, child in sorted(node.items()) if ch != _END]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if _END in node else body

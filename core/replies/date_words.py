@@ -3,11 +3,12 @@ words, and the context words that tell an arrival date from a dispatch date. Bui
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Literal
 
 from babel.dates import get_day_names, get_month_names
+
+from core.replies.case_folding import fold_case, trie_alternation
 
 # Languages whose CLDR month/weekday names are loaded. Vendors write in their own language or in
 # English, so English is always active; the others are added per vendor language (or all when the
@@ -140,6 +141,5 @@ NUMBER_WORDS: dict[str, int] = {
 
 
 def alternation(words: object) -> str:
-    """A regex alternation of words, longest first so that longer phrases win."""
-    items = sorted({str(w) for w in words}, key=len, reverse=True)  # type: ignore[attr-defined]
-    return "|".join(re.escape(w) for w in items)
+    """A regex for any of `words`, longer words first, case-folded for patterns built with compile_folded."""
+    return trie_alternation(fold_case(str(w)) for w in words)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ Dates with no context word fall back on the message's intent ("delayed ... 12/17
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -81,11 +82,9 @@ def extract_dates(
     lowered = text[:MAX_TEXT].lower()
     lang = (language or "").split("-")[0].split("_")[0].lower() or None
     today = local_day(received_at, timezone)
-    mentions = find_mentions(lowered, today, country=country, language=lang)
+    mentions, keywords, header_lines = _scan(lowered, today, country, lang)
     if not mentions:
         return ExtractedDates(ship_date=today if intent_hint == "shipped" else None)
-    keywords = find_keywords(lowered)
-    header_lines = [(m.start(), lowered.find("\n", m.start())) for m in HEADER_LINE_RE.finditer(lowered)]
     candidates: list[_Candidate] = []
     for mention in mentions:
         if any(s <= mention.start and (e == -1 or mention.start < e) for s, e in header_lines):
@@ -111,6 +110,20 @@ def extract_dates(
     return ExtractedDates(eta=eta_day, ship_date=ship_day)
 
 
+@lru_cache(maxsize=32)
+def _scan(
+    lowered: str, today: date, country: str | None, lang: str | None
+) -> tuple[tuple[Mention, ...], tuple[Keyword, ...], tuple[tuple[int, int], ...]]:
+    """Date mentions, context keywords and header lines of a text. Cached: the reader asks twice per
+    message (before and after the intent is known) and only the intent differs."""
+    mentions = tuple(find_mentions(lowered, today, country=country, language=lang))
+    if not mentions:
+        return (), (), ()
+    keywords = tuple(find_keywords(lowered))
+    header_lines = tuple((m.start(), lowered.find("\n", m.start())) for m in HEADER_LINE_RE.finditer(lowered))
+    return mentions, keywords, header_lines
+
+
 def _best(candidates: list[_Candidate], role: Role) -> _Candidate | None:
     best: _Candidate | None = None
     for cand in candidates:
@@ -129,7 +142,7 @@ def _bounds(regex_text: str, pos: int, end: int, splitter: re.Pattern[str]) -> t
 
 
 def _classify(
-    text: str, mention: Mention, keywords: list[Keyword], lang: str | None, intent: str | None, today: date
+    text: str, mention: Mention, keywords: tuple[Keyword, ...], lang: str | None, intent: str | None, today: date
 ) -> _Candidate | None:
     before = text[max(0, mention.start - 60) : mention.start]
     if NEGATED_BEFORE_RE.search(before) or ORDER_OF_RE.search(before):
@@ -168,7 +181,7 @@ def _classify(
     return _default(mention, intent, today)
 
 
-def _nearest(keywords: list[Keyword], mention: Mention, lo: int, hi: int) -> Keyword | None:
+def _nearest(keywords: Sequence[Keyword], mention: Mention, lo: int, hi: int) -> Keyword | None:
     """The keyword closest to the mention within [lo, hi). One after the date counts a bit farther:
     English and Romance put the verb first, but German and Dutch put it last ("heute versendet")."""
     best: Keyword | None = None

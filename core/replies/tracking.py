@@ -20,21 +20,24 @@ from core.replies.carriers import (
     carrier_by_number,
     named_carriers,
 )
+from core.replies.case_folding import compile_folded, fold_case, trie_alternation
 from core.replies.date_context import find_keywords
 from core.replies.schemas import Carrier, TrackingNumber
 
 MAX_TEXT = 20_000
 MAX_NUMBERS = 20
 
+# Every alternative starts with a plain letter so that re can skip to the positions where one of
+# those letters stands (a leading \b would stop that): "t(?<!\wt)rack" is "\btrack".
 _POSITIVE = (
-    r"tracking|track\s*(?:&|and|\+|n)\s*trace|track(?:ing)?\s*(?:no|nr|#|number|id|code)|\btrack\b|waybill|\bawb\b"
-    r"|air\s*waybill|consignment|parcel\s*(?:no|nr|number|id)|shipment\s*(?:no|nr|number|id)|\bb/l\b|bill\s+of\s+lading"
+    r"tracking|track\s*(?:&|and|\+|n)\s*trace|track(?:ing)?\s*(?:no|nr|#|number|id|code)|t(?<!\wt)rack\b|waybill|a(?<!\wa)wb\b"
+    r"|air\s*waybill|consignment|parcel\s*(?:no|nr|number|id)|shipment\s*(?:no|nr|number|id)|b(?<!\wb)/l\b|bill\s+of\s+lading"
     r"|container|sendungs?(?:nummer|nr|-nr)|paketnummer|paket-?nr|trackingnummer|sendungsverfolgung|frachtbrief"
     r"|suivi|n°\s*de\s*colis|num[ée]ro\s+de\s+colis|lettre\s+de\s+voiture|seguimiento|gu[ií]a|n[uú]mero\s+de\s+env[ií]o"
-    r"|localizador|tracciamento|spedizione|lettera\s+di\s+vettura|\bldv\b|track\s*&\s*trace|zendingnummer|volgnummer"
+    r"|localizador|tracciamento|spedizione|lettera\s+di\s+vettura|l(?<!\wl)dv\b|track\s*&\s*trace|zendingnummer|volgnummer"
     r"|barcode\s+pakket|rastreio|rastreamento|código\s+de\s+envio|numer\s+przesyłki|list\s+przewozowy|kolli-?id"
-    r"|sändningsnummer|追跡番号|お問い合わせ番号|运单号|快递单号|单号|运单|운송장|송장번호|\bpro\s*(?:no|#|number)"
-    r"|colli|collo|\bcmr\b"
+    r"|sändningsnummer|追跡番号|お問い合わせ番号|运单号|快递单号|单号|运单|운송장|송장번호|p(?<!\wp)ro\s*(?:no|#|number)"
+    r"|colli|collo|c(?<!\wc)mr\b"
 )
 # Words that make a nearby number something else. Stems match word starts; short words need a boundary.
 _NEGATIVE_STEMS = (
@@ -51,15 +54,11 @@ _NEGATIVE_WORDS = (
     "cin", "kvk", "hrb", "hra", "rcs", "bic", "swift", "acc", "ean", "gtin", "gln", "upc", "inv", "lot",
     "charge", "s/n", "po", "p.o.", "ref", "ref.", "sku", "pi", "ab", "so", "zip", "plz",
 )  # fmt: skip
-_NEGATIVE = (
-    r"(?<![\w])(?:"
-    + "|".join(re.escape(w) for w in sorted(_NEGATIVE_STEMS, key=len, reverse=True))
-    + r"|(?:"
-    + "|".join(re.escape(w) for w in sorted(_NEGATIVE_WORDS, key=len, reverse=True))
-    + r")(?![\w]))"
-)
-_POSITIVE_RE = re.compile(_POSITIVE, re.IGNORECASE)
-_NEGATIVE_RE = re.compile(_NEGATIVE, re.IGNORECASE)
+# Word lists as tries, matched case-insensitively on fold_case(text) (see case_folding: ~5x faster).
+_NEGATIVE = r"(?<![\w])(?:" + trie_alternation(_NEGATIVE_STEMS) + "|" + trie_alternation(_NEGATIVE_WORDS) + r"(?![\w]))"
+_POSITIVE_RE = compile_folded(_POSITIVE)
+_NEGATIVE_RE = compile_folded(_NEGATIVE)
+_DIGIT_RE = re.compile(r"\d")
 
 _UPS_RE = re.compile(r"\b1Z(?:[ -]?[0-9A-Z]){16}\b", re.IGNORECASE)
 _S10_RE = re.compile(r"\b[A-Z]{2}(?: ?\d){9} ?[A-Z]{2}\b", re.IGNORECASE)
@@ -67,9 +66,9 @@ _CONTAINER_RE = re.compile(r"\b[A-Z]{3}[UJZ] ?\d{6} ?-? ?\d\b", re.IGNORECASE)
 _SPECIAL_RE = re.compile(r"\bGE\d{9}WW\b|\bJ[A-Z]{2,3}\d{9,20}\b", re.IGNORECASE)
 _AWB_RE = re.compile(r"(?<![\w.,/+-])\d{3}[ -]\d{4} ?\d{4}(?![\w/]|[.,-]\d)")
 _RUN_RE = re.compile(r"(?<![\w.,/])\+?\d(?:[ -]?\d){7,33}(?![\w/]|[.,]\d)")
-_ALNUM_AFTER_KEYWORD_RE = re.compile(
-    rf"(?:{_POSITIVE})\s*(?:no\.?|nr\.?|number|#|n°|nº|id|code)?\s*[:.#]?\s*([A-Z0-9]*\d[A-Z0-9]*[A-Z][A-Z0-9]*|[A-Z][A-Z0-9]*\d[A-Z0-9]*)\b",
-    re.IGNORECASE,
+# the number's text is read from the original by span (the pattern runs on folded text)
+_ALNUM_AFTER_KEYWORD_RE = compile_folded(
+    rf"(?:{_POSITIVE})\s*(?:no\.?|nr\.?|number|#|n°|nº|id|code)?\s*[:.#]?\s*([a-z0-9]*\d[a-z0-9]*[a-z][a-z0-9]*|[a-z][a-z0-9]*\d[a-z0-9]*)\b"
 )
 _DATE_SHAPE_RE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}|\d{2}-\d{2}-\d{2}")
 _WINDOW_BEFORE = 60
@@ -99,10 +98,9 @@ class _Words:
     names: list[tuple[int, int, Carrier]]
 
     @classmethod
-    def scan(cls, text: str) -> _Words:
-        names = named_carriers(text)
-        positive = [(m.start(), m.end()) for m in _POSITIVE_RE.finditer(text)] + [(s, e) for s, e, _ in names]
-        negative = [(m.start(), m.end()) for m in _NEGATIVE_RE.finditer(text)]
+    def scan(cls, folded: str, names: list[tuple[int, int, Carrier]]) -> _Words:
+        positive = [(m.start(), m.end()) for m in _POSITIVE_RE.finditer(folded)] + [(s, e) for s, e, _ in names]
+        negative = [(m.start(), m.end()) for m in _NEGATIVE_RE.finditer(folded)]
         return cls(sorted(positive), negative, names)
 
 
@@ -141,9 +139,13 @@ def extract_tracking(text: str, *, exclude: Collection[str] = ()) -> tuple[list[
     if not text:
         return [], None
     text = text[:MAX_TEXT]
+    names = named_carriers(text)
+    if _DIGIT_RE.search(text) is None:
+        return [], _message_carrier(text, [], names)  # every number pattern needs a digit
     found: list[_Found] = []
     taken: list[tuple[int, int]] = []
-    words = _Words.scan(text)
+    folded = fold_case(text)
+    words = _Words.scan(folded, names)
 
     def overlaps(s: int, e: int) -> bool:
         return any(s < te and ts < e for ts, te in taken)
@@ -192,8 +194,10 @@ def extract_tracking(text: str, *, exclude: Collection[str] = ()) -> tuple[list[
         carrier, check = carrier_by_number(number)
         if positive or (check and (words.names or words.positive)):
             add(m, number, carrier, check, False)
-    for m in _ALNUM_AFTER_KEYWORD_RE.finditer(text):
-        number = m[1].upper()
+    # the pattern starts with a tracking word: no tracking word, no match
+    alnum = _ALNUM_AFTER_KEYWORD_RE.finditer(folded) if len(words.positive) > len(names) else iter(())
+    for m in alnum:
+        number = text[m.start(1) : m.end(1)].upper()
         if 8 <= len(number) <= 30 and sum(c.isdigit() for c in number) >= 6:
             carrier, check = carrier_by_number(number)
             if not overlaps(m.start(1), m.end(1)) and not _excluded(number, exclude):
@@ -237,7 +241,7 @@ def _message_carrier(text: str, numbers: list[TrackingNumber], names: list[tuple
             return tn.carrier
     if names:
         return names[0][2]
-    for m in GENERIC_RE.finditer(text):
+    for m in GENERIC_RE.finditer(fold_case(text)):
         sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n\n", 0, m.start()), 0)
         sentence_end = min(x for x in (text.find(".", m.end()), text.find("\n\n", m.end()), len(text)) if x != -1)
         sentence = text[sentence_start:sentence_end].lower()
