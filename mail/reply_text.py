@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.replies.case_folding import compile_folded, fold_case, trie_alternation
+
 # Text beyond this is not classified line by line: it goes to the quoted part unread. It keeps
 # the worst case (767 KB of `>` lines, megabytes of pasted logs) linear and small.
 MAX_TEXT_CHARS = 200_000
@@ -33,12 +35,12 @@ _WROTE_VERBS = [
     r"said",
     r"says",  # en
     r"schrieb",
-    r"schrieben\s+Sie",
+    r"schrieben\s+sie",
     r"geschrieben",
     r"hat\s+geschrieben",  # de
     r"a\s+[ée]crit",
     r"nous\s+a\s+dit",
-    r"[ée]crit",  # fr
+    r"écrit|ecrit",  # fr
     r"escribi[óo]",
     r"ha\s+escrito",
     r"escrito",  # es
@@ -67,7 +69,7 @@ _WROTE_VERBS = [
     r"написала",
     r"пише",
     r"написа",  # ru uk bg
-    r"(?:şunu\s+)?yazd[ıi]",  # tr
+    r"şunu\s+yazd[ıi]|yazd[ıi]",  # tr
     r"đã\s+viết",
     r"viết",  # vi
     r"写道",
@@ -93,6 +95,8 @@ _WROTE_VERBS = [
     r"כתב(?:\s*\(ה\))?",
     r"كتب",  # hr/sl ca he ar
 ]
+# Lower case, and each verb starts with a plain letter: _WROTE_TAIL runs on folded text
+# (core/replies/case_folding) and re skips ahead to the positions of those letters.
 _WROTE = "(?:" + "|".join(_WROTE_VERBS) + ")"
 
 # Words an attribution line starts with ("On", "Am", "Le", ...).
@@ -130,7 +134,7 @@ _START = re.compile(rf"^-*\s*(?:{_START_WORDS})\s", re.I)
 _DIGIT_OR_AT = re.compile(r"[\d@]")
 _ADDRESS = re.compile(r"(?:mailto:)?[^\s@<>()\"']+@[^\s@<>()\"']+\.[^\s@<>()\"']+")
 _YEAR = re.compile(r"\d{4}")
-_WROTE_TAIL = re.compile(rf"(?:{_WROTE})\s*(?:\(a\))?[\s.:：>\-]*$", re.I)
+_WROTE_TAIL = compile_folded(rf"(?:{_WROTE})\s*(?:\(a\))?[\s.:：>\-]*$")
 # Lines that start an attribution wrapped over 2-3 lines need one of these to be joined.
 _ATTRIBUTION_START = re.compile(r"\d{4}|\d{1,2}[:.]\d{2}|@")
 _ATTRIBUTION_HEAD = re.compile(rf"^(?:(?:{_START_WORDS})\s|\w{{1,4}}\.?,?\s+\d|\d)", re.I)
@@ -350,9 +354,9 @@ _HEADER_LABELS: dict[str, list[str]] = {
 }
 _LABEL_TO_FIELD: dict[str, str] = {label.lower(): field for field, labels in _HEADER_LABELS.items() for label in labels}
 _ALL_LABELS = sorted(_LABEL_TO_FIELD, key=len, reverse=True)
-_HEADER_LINE = re.compile(
-    r"^[\s>*_]*(" + "|".join(re.escape(label) for label in _ALL_LABELS) + r")[\s*_]*[:：][\s*_]*(\S.*)$",
-    re.I,
+# case-insensitive on folded text; the label is read back from the line by its span
+_HEADER_LINE = compile_folded(
+    r"^[\s>*_]*(" + trie_alternation(fold_case(label) for label in _ALL_LABELS) + r")[\s*_]*[:：][\s*_]*(\S.*)$"
 )
 
 # "Sent from my iPhone" and its relatives. Kept strict: "Sent from my desk, ..." is prose.
@@ -455,7 +459,7 @@ def _is_attribution(line: str) -> bool:
     # Find the "wrote" verb at the end first (on a short tail): matching whole lines against
     # start-to-verb patterns costs ~60 µs a line, and most lines are prose.
     tail = stripped[-60:]
-    verb = _WROTE_TAIL.search(tail)
+    verb = _WROTE_TAIL.search(fold_case(tail))
     if verb is not None:
         prefix = stripped[: len(stripped) - len(tail) + verb.start()]
         ending = tail[verb.start() :]
@@ -474,27 +478,42 @@ def _is_attribution(line: str) -> bool:
     return any(r.search(stripped) for r in _OTHER_ATTRIBUTION_RES)
 
 
+def _anchored_union(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One regex that matches where any of `patterns` (each anchored with ^) matches: one search per
+    line instead of one per pattern, and re tries it at the line start only."""
+    parts: list[str] = []
+    for p in patterns:
+        if not p.pattern.startswith("^") or p.flags & (re.MULTILINE | re.VERBOSE):
+            raise ValueError(f"not a plain ^-anchored pattern: {p.pattern}")
+        parts.append(("(?i:" if p.flags & re.IGNORECASE else "(?:") + p.pattern[1:] + ")")
+    return re.compile("^(?:" + "|".join(parts) + ")")
+
+
+_SEPARATOR = _anchored_union(_SEPARATOR_RES)
+_MOBILE_SIGNATURE = _anchored_union(_MOBILE_SIGNATURE_RES)
+
+
 def _is_separator(line: str) -> bool:
     if len(line) > 200:
         return False
-    return any(r.search(line) for r in _SEPARATOR_RES)
+    return _SEPARATOR.search(line) is not None
 
 
 def _is_mobile_signature(line: str) -> bool:
     if len(line) > 160:
         return False
-    stripped = _MARKDOWN_LINK.sub(r"\1", line)
-    return any(r.search(stripped) for r in _MOBILE_SIGNATURE_RES)
+    stripped = _MARKDOWN_LINK.sub(r"\1", line) if "](" in line else line
+    return _MOBILE_SIGNATURE.search(stripped) is not None
 
 
 def header_field(line: str) -> str | None:
     """The header field an Outlook-style quoted header line names (`from`, `date`, ...), or None."""
     if len(line) > 400:
         return None
-    match = _HEADER_LINE.match(line)
+    match = _HEADER_LINE.match(fold_case(line))
     if match is None:
         return None
-    return _LABEL_TO_FIELD.get(match.group(1).lower())
+    return _LABEL_TO_FIELD.get(line[match.start(1) : match.end(1)].lower())
 
 
 def _classify(lines: list[str]) -> list[str]:
