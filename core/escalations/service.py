@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import NotFoundError, ValidationProblem
 from core.escalations import repository
 from core.escalations.schemas import DEFAULT_SEVERITY, SLA, EscalationReason, EscalationState, Severity
-from core.outbox.service import dialect_insert, enqueue, new_message_id
+from core.outbox.service import enqueue, insert_once, new_message_id
 from core.purchase_orders import repository as po_repository
 from core.purchase_orders.events import record_event
 from core.purchase_orders.service import Actor, set_field
@@ -42,26 +42,24 @@ async def raise_escalation(
     severity = severity or DEFAULT_SEVERITY[reason]
     # the new escalation first, in one statement: the unique open key turns it into nothing when one
     # is open already (then that one gets a note), with no look-up before and no flush of the session
-    inserted = await session.scalars(
-        dialect_insert(session)(Escalation)
-        .values(
-            po_id=po.id if po else None,
-            message_id=message_id,
-            vendor_id=vendor_id if vendor_id is not None else (po.vendor_id if po else None),
-            reason=reason.value,
-            severity=severity.value,
-            state=EscalationState.OPEN.value,
-            summary=summary,
-            open_key=key,
-            level=0,
-            sla_due_at=now + SLA[severity],
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(Escalation)
+    escalation = await insert_once(
+        session,
+        Escalation,
+        {
+            "po_id": po.id if po else None,
+            "message_id": message_id,
+            "vendor_id": vendor_id if vendor_id is not None else (po.vendor_id if po else None),
+            "reason": reason.value,
+            "severity": severity.value,
+            "state": EscalationState.OPEN.value,
+            "summary": summary,
+            "open_key": key,
+            "level": 0,
+            "sla_due_at": now + SLA[severity],
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    escalation: Escalation | None = inserted.one_or_none()
     if escalation is None:
         existing = await session.scalar(select(Escalation).where(Escalation.open_key == key))
         if existing is None:  # resolved between the two statements: the key is free again

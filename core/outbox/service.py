@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -62,27 +62,34 @@ async def enqueue(
     """Queue a message once: a second enqueue with the same dedupe key returns None and adds nothing."""
     # one INSERT ... ON CONFLICT DO NOTHING RETURNING: no look-up first and no savepoint, and two
     # processes queueing the same key at once cannot both succeed (the unique index decides)
-    stmt = (
-        dialect_insert(session)(OutboxItem)
-        .values(
-            channel=channel,
-            kind=kind,
-            dedupe_key=dedupe_key,
-            recipient=recipient,
-            po_id=po_id,
-            vendor_id=vendor_id,
-            user_id=user_id,
-            email_message_id=email_message_id,
-            payload=payload,
-            state=OutboxState.PENDING,
-            attempts=0,
-            next_attempt_at=send_after or now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(OutboxItem)
-    )
-    return (await session.scalars(stmt)).one_or_none()
+    params = {
+        "channel": channel,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "recipient": recipient,
+        "po_id": po_id,
+        "vendor_id": vendor_id,
+        "user_id": user_id,
+        "email_message_id": email_message_id,
+        "payload": payload,
+        "state": OutboxState.PENDING,
+        "attempts": 0,
+        "next_attempt_at": send_after or now,
+        "created_at": now,
+    }
+    return await insert_once(session, OutboxItem, params)
+
+
+T = TypeVar("T")
+
+
+async def insert_once(session: AsyncSession, model: type[T], params: dict[str, Any]) -> T | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row as an ORM object; None when a unique key
+    already holds it. The values travel as parameters of one cached statement (building a statement
+    per row with `.values()` costs more than running it)."""
+    stmt = dialect_insert(session)(model).on_conflict_do_nothing().returning(model)
+    row: T | None = (await session.scalars(stmt, [params])).one_or_none()
+    return row
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.outbox.service import dialect_insert
+from core.outbox.service import insert_once
 from core.purchase_orders.lifecycle import VENDOR_ACTIVE
 from core.replies.matching import LineInfo, POInfo
 from models import Message, MessagePO, POEvent, POLine, PurchaseOrder
@@ -221,6 +221,4 @@ async def open_pos_of_vendor(session: AsyncSession, vendor_id: int) -> list[POIn
 
 async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
     """Store an inbound message in one statement; None when its dedupe key is stored already."""
-    stmt = dialect_insert(session)(Message).values(**values).on_conflict_do_nothing().returning(Message)
-    row: Message | None = (await session.scalars(stmt)).one_or_none()
-    return row
+    return await insert_once(session, Message, values)
