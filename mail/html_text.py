@@ -326,9 +326,26 @@ def html_to_text(html: str) -> str:
     return _render(_parse(html))
 
 
+class HtmlBody:
+    """One parse of an HTML body: `text` is html_to_text(html), `split()` is split_html(html)."""
+
+    def __init__(self, html: str) -> None:
+        self._root = _parse(html)
+        self.text = _render(self._root)
+        self._parts: HtmlParts | None = None
+
+    def split(self) -> HtmlParts:
+        if self._parts is None:
+            self._parts = _split(self._root)  # cuts the tree, hence once
+        return self._parts
+
+
 def split_html(html: str) -> HtmlParts:
     """Cut the client's quote and signature containers out of an HTML body, then convert each part."""
-    root = _parse(html)
+    return _split(_parse(html))
+
+
+def _split(root: _Node) -> HtmlParts:
     quoted, signature = _cut(root)
     return HtmlParts(
         text=_render(root),

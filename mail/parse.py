@@ -14,7 +14,7 @@ import datetime as dt
 import email
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -28,7 +28,7 @@ from typing import Any
 
 from core.inbound import Channel, InboundAttachment, InboundMessage, MessageKind
 from mail.classify import Structure, classify, out_of_office_until
-from mail.html_text import html_to_text, split_html
+from mail.html_text import HtmlBody
 from mail.reply_text import forwarded_body, split_reply
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -48,6 +48,8 @@ _BODY_MSGID = re.compile(r"^[ \t>]*Message-I[dD][ \t]*:[ \t]*\n?[ \t]*(<[^<>\s]{
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 _FINAL_RECIPIENT = re.compile(r"^(?:Final|Original)-Recipient:\s*(?:[\w-]+;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.M | re.I)
 _PART_HEADER = re.compile(rb"^content-type[ \t]*:", re.M | re.I)
+_FOLDING = re.compile(r"\r?\n[ \t]+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _CHARSET_ALIASES = {
     "unicode-1-1-utf-7": "utf-7",
     "x-unknown": "",
@@ -142,7 +144,7 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
 
 def _decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words leniently; undecodable bytes become U+FFFD."""
-    value = re.sub(r"\r?\n[ \t]+", " ", value[:MAX_HEADER_CHARS]).strip()
+    value = _FOLDING.sub(" ", value[:MAX_HEADER_CHARS]).strip()
     if "=?" not in value:
         return _undo_surrogates(value)
     try:
@@ -163,10 +165,31 @@ def _decode_words(value: str) -> str:
 
 def _undo_surrogates(value: str) -> str:
     # The parser keeps raw 8-bit header bytes as surrogate escapes; most are UTF-8 in practice.
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if _SURROGATE.search(value) is None:
         return value
     raw = value.encode("utf-8", errors="surrogateescape")
     return _decode_bytes(raw, None)[0]
+
+
+class _DecodedHeaders(Mapping[str, str]):
+    """First value of each header, decoded when first read: classification reads a dozen of the
+    message's headers, decoding all of them cost more than the classification itself."""
+
+    def __init__(self, raw: dict[str, list[str]]) -> None:
+        self._raw = {name: values for name, values in raw.items() if values}
+        self._decoded: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        value = self._decoded.get(name)
+        if value is None:
+            value = self._decoded[name] = _decode_words(self._raw[name][0])
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _first(headers: dict[str, list[str]], name: str) -> str:
@@ -179,18 +202,27 @@ def _addresses(headers: dict[str, list[str]], name: str) -> list[tuple[str, str]
     if not values:
         return []
     joined = ", ".join(v[:MAX_ADDRESS_HEADER_CHARS] for v in values[:10])
-    joined = re.sub(r"\r?\n[ \t]+", " ", joined)
+    if len(joined) > MAX_CACHED_HEADER_CHARS:
+        return list(_address_list.__wrapped__(joined))
+    return list(_address_list(joined))
+
+
+@lru_cache(maxsize=2048)
+def _address_list(joined: str) -> tuple[tuple[str, str], ...]:
+    """(display name, address) pairs of an address header. Cached: a vendor's From and the
+    buyer's To recur on every message, and the stdlib address parser is slow."""
+    joined = _FOLDING.sub(" ", joined)
     try:
         pairs = getaddresses([joined])[:MAX_ADDRESSES]
     except Exception:
-        return []
+        return ()
     out: list[tuple[str, str]] = []
     for display, address in pairs:
         address = _undo_surrogates(address).strip().strip("<>").lower()
         if "@" not in address or len(address) > 320:
             continue
         out.append((_decode_words(display).strip().strip('"').strip(), address))
-    return out
+    return tuple(out)
 
 
 def _message_ids(value: str, limit: int) -> tuple[str, ...]:
@@ -300,7 +332,37 @@ def _content_type(part: Message) -> str:
         return "text/plain"
 
 
+# get_param() re-splits the parameters on every call; its result depends on the header's text
+# only, and the same few Content-Type/-Disposition values recur on every message.
+_PARAM_CACHE: dict[tuple[str, ...], str] = {}
+_PARAM_CACHE_SIZE = 4096
+
+
+def _header_text(part: Message, name: str) -> str | None:
+    try:
+        value = part.get(name)
+    except Exception:
+        return None
+    return None if value is None else str(value)
+
+
+def _cached(key: tuple[str, ...] | None, compute: Callable[[], str]) -> str:
+    if key is None or sum(len(k) for k in key) > MAX_CACHED_HEADER_CHARS:
+        return compute()
+    found = _PARAM_CACHE.get(key)
+    if found is None:
+        if len(_PARAM_CACHE) >= _PARAM_CACHE_SIZE:
+            _PARAM_CACHE.clear()
+        found = _PARAM_CACHE[key] = compute()
+    return found
+
+
 def _param(part: Message, name: str) -> str:
+    ctype = _header_text(part, "content-type")
+    return _cached(None if ctype is None else ("param", name, ctype), lambda: _read_param(part, name))
+
+
+def _read_param(part: Message, name: str) -> str:
     try:
         value = part.get_param(name)
     except Exception:
@@ -314,6 +376,13 @@ def _param(part: Message, name: str) -> str:
 
 
 def _filename(part: Message) -> str:
+    ctype = _header_text(part, "content-type")
+    disposition = _header_text(part, "content-disposition")
+    key = ("filename", ctype or "", disposition or "") if ctype is not None or disposition is not None else None
+    return _cached(key, lambda: _read_filename(part))
+
+
+def _read_filename(part: Message) -> str:
     try:
         name = part.get_filename()
     except Exception:
@@ -509,17 +578,22 @@ def _choose_body(walk: _Walk) -> tuple[str, str, str, str]:
     """(full text, new text, quoted text, signature) from the text/plain or HTML bodies."""
     plain = "\n\n".join(t for t in walk.plain if t.strip())
     html_raw = "\n".join(walk.html)
-    html_full = html_to_text(html_raw) if html_raw.strip() else ""
-    # Prefer text/plain unless it is only a stub of the HTML ("view this mail in a browser").
+    # Prefer text/plain unless it is only a stub of the HTML ("view this mail in a browser"); a
+    # plain part of 200+ characters is never a stub, and then the HTML need not be read at all.
+    if plain.strip() and len(plain) >= 200:
+        parts = split_reply(plain)
+        return plain.strip(), parts.new_text, parts.quoted_text, parts.signature
+    html = HtmlBody(html_raw) if html_raw.strip() else None
+    html_full = html.text if html else ""
     use_plain = bool(plain.strip()) and not (
         html_full and len(plain.strip()) < 0.2 * len(html_full) and len(plain) < 200
     )
     if use_plain:
         parts = split_reply(plain)
         return plain.strip(), parts.new_text, parts.quoted_text, parts.signature
-    if not html_raw.strip():
+    if html is None:
         return "", "", "", ""
-    cut = split_html(html_raw)
+    cut = html.split()
     parts = split_reply(cut.text)
     quoted = "\n\n".join(t for t in (parts.quoted_text, cut.quoted_text) if t)
     signature = "\n\n".join(t for t in (parts.signature, cut.signature) if t)
@@ -625,8 +699,7 @@ def _parse(raw: bytes, max_bytes: int) -> ParsedEmail:
         has_attached_original=bool(walk.originals or walk.original_headers),
         body_text=text,
     )
-    simple_headers = {name: _decode_words(values[0]) for name, values in headers.items() if values}
-    kind = classify(simple_headers, structure, from_address, from_name)
+    kind = classify(_DecodedHeaders(headers), structure, from_address, from_name)
 
     bounced_ids: tuple[str, ...] = ()
     bounced_recipients: tuple[str, ...] = ()
