@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from models import OutboxItem
 
@@ -84,12 +85,22 @@ T = TypeVar("T")
 
 
 async def insert_once(session: AsyncSession, model: type[T], params: dict[str, Any]) -> T | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row as an ORM object; None when a unique key
-    already holds it. The values travel as parameters of one cached statement (building a statement
-    per row with `.values()` costs more than running it)."""
-    stmt = dialect_insert(session)(model).on_conflict_do_nothing().returning(model)
-    row: T | None = (await session.scalars(stmt, [params])).one_or_none()
-    return row
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the new row, as an ORM object held by the session;
+    None when a unique key already holds such a row.
+
+    A Core statement (cached, values as parameters) returns the stored columns; the object is built
+    from them and attached as already persistent. That is half the CPU of an ORM-enabled INSERT
+    RETURNING the entity, with the same result: every column loaded, nothing pending.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = dialect_insert(session)(table).on_conflict_do_nothing().returning(*table.c)
+    row = (await session.execute(stmt, params)).one_or_none()
+    if row is None:
+        return None
+    obj = model(**row._asdict())
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
