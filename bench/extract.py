@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.inbound import Channel, InboundMessage
 from core.replies import dates as replies_dates
+from core.replies import quantities as replies_quantities
 from core.replies.dates import extract_dates
 from core.replies.dates import warm_up as warm_dates
 from core.replies.intent import classify_intent
@@ -197,6 +198,7 @@ def _forget_messages() -> None:
     mail_parse._address_list.cache_clear()
     mail_parse._PARAM_CACHE.clear()
     replies_dates._scan.cache_clear()
+    replies_quantities._line_matcher.cache_clear()
 
 
 def measure(ds: Dataset, repeat: int) -> dict[str, list[float]]:

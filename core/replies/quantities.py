@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, utils
 
@@ -95,7 +96,7 @@ def extract_quantities(
         return {}
     text = text[:MAX_TEXT]
     by_no = {ln.line_no: ln for ln in lines}
-    matcher = _LineMatcher(lines)
+    matcher = _line_matcher(tuple(lines))
     stated: dict[int, tuple[float, bool]] = {}
     table: _Table | None = None
     for row in text.splitlines():
@@ -174,13 +175,19 @@ class _LineMatcher:
         hits = {self.codes[t] for t in tokens if t in self.codes}
         if len(hits) == 1:
             return hits.pop()
-        stems = re.findall(r"[^\W_]{2,}", clause.lower())
+        stems = [_stem(w) for w in re.findall(r"[^\W_]{2,}", clause.lower())]
         scored = sorted(
-            ((sum(_is_item_word(w, ws) for w in stems), no) for no, ws in self.distinct.items()), reverse=True
+            ((sum(_is_item_stem(w, ws) for w in stems), no) for no, ws in self.distinct.items()), reverse=True
         )
         if scored and scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             return scored[0][1]
         return _by_description(clause, self.descriptions)
+
+
+@lru_cache(maxsize=256)
+def _line_matcher(lines: tuple[LineRef, ...]) -> _LineMatcher:
+    """Cached: a PO's lines are read for every message about it, and the matcher is read-only."""
+    return _LineMatcher(lines)
 
 
 def _stem(word: str) -> str:
@@ -250,10 +257,16 @@ def _quantity_in(
 
 
 def _is_item_word(word: str, item_words: set[str]) -> bool:
-    word = _stem(word)
-    return any(
-        word == w or (min(len(word), len(w)) >= 4 and (word.startswith(w) or w.startswith(word))) for w in item_words
-    )
+    return _is_item_stem(_stem(word), item_words)
+
+
+def _is_item_stem(word: str, item_words: set[str]) -> bool:
+    """The stemmed word is one of the item's words, or (4+ letters each) a prefix of one or the reverse."""
+    if word in item_words:
+        return True
+    if len(word) < 4:
+        return False
+    return any(len(w) >= 4 and (word.startswith(w) or w.startswith(word)) for w in item_words)
 
 
 def _by_description(clause: str, descriptions: dict[int, str]) -> int | None:

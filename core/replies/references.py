@@ -23,6 +23,7 @@ MAX_TEXT_CHARS = 50_000  # vendor text is untrusted; PO numbers live in the firs
 MIN_BARE_DIGITS = 4  # "42" or "512" alone is a count, a position or a size far more often than a PO
 MIN_QUALIFIED_DIGITS = 3
 
+_DIGIT = re.compile(r"\d")
 _AMBIGUOUS = ""  # a key that resolves to two different POs resolves to nothing
 
 
@@ -490,8 +491,8 @@ def _multi_key(token: str) -> str:
 
 def find_po_references(text: str, index: PONumberIndex) -> list[POReference]:
     """Every PO number or vendor order reference in `text` that resolves to exactly one known PO, in text order."""
-    if not text or not any(c.isdigit() for c in text):
-        return []
+    if not text or (_DIGIT.search(text) is None and (text.isascii() or not any(c.isdigit() for c in text))):
+        return []  # (\d is str.isdigit() on ASCII; elsewhere isdigit() also takes superscripts)
     text = text[:MAX_TEXT_CHARS]
     scan = _Scan(text, index, _masks(text), [])
     consumed = 0
