@@ -125,6 +125,10 @@ class _Patterns:
     relative: re.Pattern[str]
     weekday: re.Pattern[str]
     weekday_day: re.Pattern[str]
+    # Each word pattern needs one of its words somewhere in the text: a search for the bare words
+    # (a trie of literals, which re scans for quickly) rules most texts out before the full pattern.
+    has_month: re.Pattern[str]
+    has_relative: re.Pattern[str]
 
 
 _ISO_RE = re.compile(r"(?<![\d.,/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|[.,/-]\d)")
@@ -142,6 +146,10 @@ _WEEK_RE = compile_folded(
     r"|第\s*(\d{1,2})\s*[周週]|(\d{1,2})\s*주차"
 )
 _UNIT_ALT = alternation(DAY_UNITS)
+_HAS_WEEKDAY = compile_folded(alternation(WEEKDAYS))
+# _DURATION_RE needs a unit word, _WEEK_RE a week word or 第/주차 (see _Patterns.has_month)
+_HAS_UNIT = compile_folded(rf"{_UNIT_ALT}|工作日|営業日|영업일")
+_HAS_WEEK = compile_folded(rf"{alternation(WEEK_WORDS)}|第|주차")
 _NUM_ALT = r"\d{1,3}|" + alternation(NUMBER_WORDS)
 _DURATION_RE = compile_folded(
     r"(?<![\w])(?:in|within|en|dans|sous|innerhalb\s+von|innerhalb|binnen|entro|tra|fra|em|dentro\s+de"
@@ -204,7 +212,9 @@ def _patterns(language: str | None) -> _Patterns:
         rf"(?<![\w])({weekday_alt}),?\s+(?:the\s+|den\s+|le\s+|el\s+|il\s+|dia\s+)?(\d{{1,2}}){_ORD}"
         rf"(?![\d./:\-]|\s*(?:de\s+|of\s+)?(?:{month_alt})|\s*(?:uur|h\b|hours|horas|heures|ore|uhr|am\b|pm\b|:))"
     )
-    return _Patterns(months, day_month, month_day, end_of, rel, weekday, weekday_day)
+    has_month = compile_folded(month_alt)
+    has_relative = compile_folded(rel_alt)
+    return _Patterns(months, day_month, month_day, end_of, rel, weekday, weekday_day, has_month, has_relative)
 
 
 def warm_up(languages: tuple[str | None, ...] = (None, "en", "de", "fr", "es", "it", "nl", "pt")) -> None:
@@ -227,6 +237,8 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
     # The word patterns run on folded text (case_folding); words are read back from `text` by span.
     folded = fold_case(text)
     has_digit = _DIGIT.search(text) is not None
+    has_month = pats.has_month.search(folded) is not None
+    has_weekday = _HAS_WEEKDAY.search(folded) is not None
 
     def word(m: re.Match[str], group: int) -> str:
         return text[m.start(group) : m.end(group)]
@@ -260,16 +272,16 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
         if "월" in text:
             for m in _KO_RE.finditer(text):
                 add(m, _abs(today, int(m[3]), int(m[2]), m[1]), "abs", True)
-        for m in pats.day_month.finditer(folded):
+        for m in pats.day_month.finditer(folded) if has_month else ():
             named = pats.months.get(word(m, 3).lower().rstrip("."))
             if named:
                 add(m, _abs(today, int(m[2]), named, m[4]), "abs", True)
-        for m in pats.month_day.finditer(folded):
+        for m in pats.month_day.finditer(folded) if has_month else ():
             named = pats.months.get(word(m, 1).lower().rstrip("."))
             if named:
                 day_no = int(m[3]) if m[3] and int(m[3]) > int(m[2]) else int(m[2])
                 add(m, _abs(today, day_no, named, m[4]), "abs", True)
-    for m in pats.end_of.finditer(folded):
+    for m in pats.end_of.finditer(folded) if has_month else ():
         named = pats.months.get(word(m, 1).lower().rstrip("."))
         if named:
             year = int(m[2]) if m[2] else (nearest_year(today, named, 1) or today).year
@@ -280,7 +292,7 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
             base = _last_day(today.year, today.month) + timedelta(days=1)
         add(m, _last_day(base.year, base.month), "eom", False)
     if has_digit:
-        for m in _WEEK_RE.finditer(folded):
+        for m in _WEEK_RE.finditer(folded) if _HAS_WEEK.search(folded) else ():
             week = int(m[1] or m[3] or m[4])
             if 1 <= week <= 53:
                 week_year = _full_year(m[2]) if m[2] else None
@@ -289,7 +301,7 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
             day_no = int(m[2] or m[1])
             cand = _nearest_day_of_month(today, day_no)
             add(m, cand, "abs", True)
-    for m in pats.relative.finditer(folded):
+    for m in pats.relative.finditer(folded) if pats.has_relative.search(folded) else ():
         offset = RELATIVE_DAYS.get(" ".join(word(m, 1).lower().split()))
         if offset is not None:
             add(m, today + timedelta(days=offset), "rel", False)
@@ -299,7 +311,7 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
         phrase = word(m, 0).lower()
         business = bool(m[2]) or "werktag" in phrase or "arbeitstag" in phrase or not m[1]
         add(m, add_duration(today, 1, "b" if business else "d"), "dur", False, (1, "b" if business else "d"))
-    for m in _DURATION_RE.finditer(folded):
+    for m in _DURATION_RE.finditer(folded) if _HAS_UNIT.search(folded) else ():
         if m[3]:
             count_text, unit_word = word(m, 2), word(m, 3)
         elif m[6]:
@@ -311,11 +323,11 @@ def find_mentions(text: str, today: date, *, country: str | None, language: str 
         if 0 < count <= 400:
             add(m, add_duration(today, count, unit), "dur", False, (count, unit))
     if has_digit:
-        for m in pats.weekday_day.finditer(folded):
+        for m in pats.weekday_day.finditer(folded) if has_weekday else ():
             weekday = WEEKDAYS.get(word(m, 1).lower())
             cand = _nearest_day_of_month(today, int(m[2]), weekday)
             add(m, cand, "abs", True)
-    for m in pats.weekday.finditer(folded):
+    for m in pats.weekday.finditer(folded) if has_weekday else ():
         weekday = WEEKDAYS.get(word(m, 2).lower())
         if weekday is None:
             continue
