@@ -254,7 +254,7 @@ class ImapIngestWorker:
             if result.duplicate:
                 self.stats.duplicates += 1
             else:
-                row = await session.get(Message, result.message_id)
+                row = result.message or await session.get(Message, result.message_id)
                 if row is not None:
                     row.imap_mailbox, row.imap_uidvalidity, row.imap_uid = f"{account}/{folder}", uidvalidity, uid
                 if inbound.attachments:
