@@ -47,8 +47,12 @@ def _is_cjk(phrase: str) -> bool:
     return any(ord(c) >= 0x2E80 for c in phrase)
 
 
-def _trie_pattern(phrases: dict[str, bool], *, bounded: bool) -> str:
-    """A regex equivalent to an alternation of `phrases` but factored as a trie (fast in `re`), longest first."""
+def _trie_pattern(phrases: dict[str, bool], *, bounded: bool, word_start: bool = False) -> str:
+    """A regex equivalent to an alternation of `phrases` but factored as a trie (fast in `re`), longest first.
+
+    With `word_start` a phrase must start a word. The test sits after each first character
+    ("s(?<![^\\W_]s)hipped" is "(?<![^\\W_])shipped"): a pattern whose branches all start with a
+    plain character lets re jump to the positions where one of them stands."""
     trie: dict[str, object] = {}
     for phrase, stem in phrases.items():
         node = trie
@@ -56,9 +60,11 @@ def _trie_pattern(phrases: dict[str, bool], *, bounded: bool) -> str:
             node = node.setdefault(ch, {})  # type: ignore[assignment]
         node[""] = stem
 
-    def build(node: dict[str, object]) -> str:
+    def build(node: dict[str, object], top: bool = False) -> str:
         alternatives = [
-            _atom(ch) + build(child) for ch, child in sorted(node.items()) if ch and isinstance(child, dict)
+            _atom(ch) + (rf"(?<![^\W_]{_atom(ch)})" if top and word_start else "") + build(child)
+            for ch, child in sorted(node.items())
+            if ch and isinstance(child, dict)
         ]
         end: str | None = None
         if "" in node:
@@ -68,7 +74,7 @@ def _trie_pattern(phrases: dict[str, bool], *, bounded: bool) -> str:
         body = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
         return body if end is None else f"(?:{body}|{end})"
 
-    return build(trie)
+    return build(trie, top=True)
 
 
 def _atom(ch: str) -> str:
@@ -126,7 +132,7 @@ def _matcher() -> _Matcher:
                 (stems if stem else exact)[phrase].append(_Cue(cue, lang, weight))
                 target = cjk if _is_cjk(phrase) else latin
                 target[phrase] = target.get(phrase, False) or stem
-    latin_re = re.compile(r"(?<![^\W_])" + _trie_pattern(latin, bounded=True))
+    latin_re = re.compile(_trie_pattern(latin, bounded=True, word_start=True))
     cjk_re = re.compile(_trie_pattern(cjk, bounded=False)) if cjk else None
     gaps = tuple(
         (_Cue(cue, lang, weight), needle, re.compile(pattern)) for cue, lang, weight, needle, pattern in GAP_PATTERNS
@@ -175,6 +181,7 @@ _QUOTED_HEADER_LINE = re.compile(
 _POSSESSIVE_BEFORE = re.compile(
     r"(?:our|unsere?|notre|nuestra|nostra|onze|nossa|nasze?|vår)\s+(?:order\s+)?$|\(\s*$", re.IGNORECASE
 )
+_CJK_OR_LATER = re.compile("[^\x00-\u2e7f]")
 _EMOJI_ACK = frozenset({"👍", "✅", "👌", "🙏"})
 
 
@@ -214,7 +221,7 @@ def _collect(text: str, factor: float, where: str, evidence: _Evidence) -> None:
     # negation needs the original case ("NO" in a part name is not "no"); lower() may change lengths, rarely
     cased = text if len(text) == len(lowered) else lowered
     matches: list[tuple[int, int, bool]] = [(m.start(), m.end(), False) for m in matcher.latin.finditer(lowered)]
-    if matcher.cjk is not None and any(ord(c) >= 0x2E80 for c in lowered):
+    if matcher.cjk is not None and _CJK_OR_LATER.search(lowered):
         matches.extend((m.start(), m.end(), True) for m in matcher.cjk.finditer(lowered))
     neutral_spans: list[tuple[int, int]] = []
     seen: set[tuple[str, str]] = set()  # a phrase repeated ("tracking ... tracking") is one piece of evidence
