@@ -206,10 +206,26 @@ async def on_po_sent(session: AsyncSession, po: PurchaseOrder, *, now: datetime)
     return await schedule(session, po, now=now)
 
 
+async def note_vendor_answer(
+    session: AsyncSession, po: PurchaseOrder, *, now: datetime, message_id: int | None
+) -> None:
+    """What the reply pipeline does per answer: reminders start over, an unresponsive flag and its
+    escalation go, and the PO is due for re-planning, which the sweep does under its claim (cheap here)."""
+    await _clear_after_answer(session, po, now=now, message_id=message_id)
+    po.next_followup_at = now
+
+
 async def on_vendor_answer(
     session: AsyncSession, po: PurchaseOrder, *, now: datetime, message_id: int | None
 ) -> Action | None:
     """The vendor spoke about this PO: reminders start over, an unresponsive flag and its escalation go."""
+    await _clear_after_answer(session, po, now=now, message_id=message_id)
+    return await schedule(session, po, now=now)
+
+
+async def _clear_after_answer(
+    session: AsyncSession, po: PurchaseOrder, *, now: datetime, message_id: int | None
+) -> None:
     if po.last_vendor_message_at is None or po.last_vendor_message_at < now:
         po.last_vendor_message_at = now
     po.reminders_sent = 0
@@ -226,7 +242,6 @@ async def on_vendor_answer(
         )
     if po.followup_stage == "unresponsive":
         po.followup_stage = None
-    return await schedule(session, po, now=now)
 
 
 # --- taking a step ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import IllegalTransitionError, ValidationProblem
 from core.escalations.schemas import EscalationReason
 from core.escalations.service import raise_escalation
+from core.followups.service import note_vendor_answer
 from core.purchase_orders.events import record_event
 from core.purchase_orders.lifecycle import ExceptionFlag, POStatus
 from core.purchase_orders.service import Actor, confirm, record_shipment, set_field, set_flag
@@ -87,9 +88,8 @@ async def apply_to_po(
         message_id=message_id,
         note=f"confidence {understanding.intent_confidence:.2f}",
     )
-    po.last_vendor_message_at = now
     if intent != Intent.AUTO_REPLY:
-        set_flag(session, po, ExceptionFlag.VENDOR_UNRESPONSIVE, False, at=now, actor=actor)
+        await note_vendor_answer(session, po, now=now, message_id=message_id)
     eta = understanding.eta
     try:
         if intent == Intent.CONFIRMED:

@@ -254,3 +254,24 @@ async def test_a_rolled_back_message_leaves_no_thread_behind(session: AsyncSessi
     )
 
     assert result.applied_po_numbers == []
+
+
+async def test_an_answer_resets_reminders_clears_unresponsive_and_asks_the_sweep_to_replan(
+    session: AsyncSession,
+) -> None:
+    _vendor, po = await acme(session)
+    po.reminders_sent, po.exc_vendor_unresponsive, po.followup_stage = 2, True, "unresponsive"
+    po.next_followup_at = NOW + timedelta(days=3)
+    await session.flush()
+
+    await process_inbound(
+        session,
+        email("sales@acme.example", "PO-4512 confirmed, sorry for the delay.", key="a1"),
+        now=NOW,
+        ctx=context(),
+    )
+
+    po = await reload(session, po)
+    assert (po.reminders_sent, po.exc_vendor_unresponsive, po.followup_stage) == (0, False, None)
+    assert po.next_followup_at == NOW
+    assert po.last_vendor_message_at == NOW
