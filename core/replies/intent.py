@@ -321,6 +321,13 @@ def _decide(
         notes.append("precedence:change+approval")
     else:
         s[Intent.QUESTION] += approval
+    hold = scores.get("customs_hold", 0.0)
+    if hold > 0:
+        # a parcel stuck in customs waiting for the buyer's papers: the message asks for something
+        s[Intent.QUESTION] += hold
+        s[Intent.SHIPPED] *= 0.5
+        has_tracking = False
+        notes.append("customs hold asks the buyer")
     if has_tracking and s[Intent.SHIPPED] > 0:
         s[Intent.SHIPPED] += 1.0
         notes.append("tracking supports shipped")

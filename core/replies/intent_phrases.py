@@ -110,7 +110,14 @@ en 2.0: went today, went yesterday, went out today, gone today, left today, left
     left our factory, left the factory, left our dock, handed over to, handed to, picked up by, collected by,
     on its way, on the way, in transit, has sailed, sailed, despatch note, dispatch note, shipping notification,
     shipment confirmation, shipping confirmation, shipping advice, dispatch advice, advance shipping notice,
-    shipped complete, shipped today, were shipped, was shipped, been shipped, has loaded, have loaded, departed
+    shipped complete, shipped today, were shipped, was shipped, been shipped, has loaded, have loaded, departed,
+    was loaded, were loaded, been loaded, loaded this morning, loaded today, truck left, truck has left
+es 2.0: carga realizada, confirmación de carga, ha cargado, han cargado, cargado esta mañana,
+    cargó esta mañana, fue cargado, fueron cargados, ha salido,
+    salió hoy, salió esta mañana
+de 2.0: verladen, wurde verladen, wurden verladen
+it 2.0: caricato, caricata, è stato caricato, è partito, è partita
+pt 2.0: carregado, foi carregado, foram carregados, saiu hoje
 en 0.8: tracking, tracking number, tracking no, awb, waybill, consignment, pre-alert, bill of lading, b/l
 de 2.0: versandt, verschickt, versendet, ist raus, sind raus, ging raus, gingen raus, heute raus, übergeben,
     abgeholt, unterwegs, auf dem weg, versandmitteilung, versandavis, versandbestätigung, lieferavis, wurde versandt,
@@ -149,6 +156,14 @@ cs 2.0: odesláno, odeslána, odeslány, odeslán, odeslali, expedováno, expedo
     jsme odeslali
 cs 0.8: sledovací číslo
 """,
+    "customs_hold": """
+en 2.0: held at customs, held in customs, held in uk customs, held by customs, customs hold, on customs hold,
+    eori number, your eori, import duties, duties and taxes
+de 2.0: beim zoll, zollabfertigung, zollanmeldung, eori-nummer, eori nummer
+fr 2.0: bloqué en douane, bloquée en douane, retenu en douane, retenue en douane, dédouanement, numéro eori
+es 2.0: retenido en aduana, retenida en aduana, despacho de aduanas, número eori
+it 2.0: bloccato in dogana, bloccata in dogana, sdoganamento, numero eori
+""",
     "partial": """
 en 0.8: partial shipment, partial delivery, as a partial, balance will follow, rest will follow, rest next week,
     remaining, to follow, will follow, outstanding, balance of, the rest of, rest of
@@ -182,6 +197,14 @@ tr 2.0: teslim edildi, ulaştı
 cs 2.0: doručeno, dodáno, bylo doručeno
 """,
     "delayed": """
+en 2.0: is now planned, now planned for, now due, moved to week, moved back, pushed to,
+fr 2.0: désormais prévue, désormais prévu, désormais prévus, est maintenant prévue, maintenant prévue, repoussée,
+    repoussé, décalée à, décalé à
+de 2.0: jetzt geplant, nun geplant, ist jetzt für, verlegt auf, verschiebt sich
+es 2.0: ahora prevista, ahora previsto, se traslada, se retrasa, pospuesto, pospuesta
+it 2.0: ora prevista, ora previsto, slitta, posticipata, posticipato
+pt 2.0: agora prevista, agora previsto, adiada, adiado
+nl 2.0: nu gepland, verschoven, uitgesteld
 en 2.0: delay, delayed, delays, late, running late, behind schedule, backorder, backordered, backordred, back order,
     back-ordered, on backorder, out of stock, not in stock, not available, no stock, postponed, pushed, pushed back,
     rescheduled, new ship date, new delivery date, new date, earliest, at the earliest, slipped, held up,
@@ -287,7 +310,7 @@ tr 1.2: onayınızı, lütfen onaylayın
 cs 1.2: prosíme o schválení, prosíme o potvrzení
 """,
     "question": """
-en 1.5: held at customs, held in customs, being held, action required, customs clearance
+en 1.5: being held, action required, customs clearance
 en 1.2: could you, can you, would you, will you, do you, did you, did the, have you, are you, is it, please send,
     pls send, kindly send, please share, send us, we need your, need your, which address, what is, when can,
     let me know, any news, quick question, quick q, want them, do you want, do you need, or wait, can u, could u,

@@ -1010,11 +1010,6 @@ async def test_carrier_customs_notice_is_not_the_vendor(make_world: MakeWorld) -
     await untouched(world, "PO-7390", result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intent is 'shipped', expected 'question': a carrier notice that a parcel is held in customs and "
-    "asks for the EORI number is read as a shipment because of the waybill number (dev m062)",
-)
 async def test_customs_hold_asking_for_a_number_is_a_question(make_world: MakeWorld) -> None:
     world = await make_world([LUCKY], [PO_7390, PO_7394])
     received = at("2026-11-25 08:00")
@@ -2343,11 +2338,6 @@ async def test_eta_of_the_shipped_goods_not_of_the_backorder(make_world: MakeWor
     assert understanding(result).carrier is Carrier.TNT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intent 'unrelated' (so no eta), expected 'delayed' with eta 2026-12-18: 'delivery is now planned in week "
-    "51' without a word like delay/stock-out is not read as a delay, and unrelated messages drop their dates",
-)
 async def test_rescheduled_delivery_without_a_stated_reason_is_a_delay(make_world: MakeWorld) -> None:
     world = await make_world([REACTIFS], [PO_7345, PO_7362])
     text = (
@@ -2867,11 +2857,6 @@ async def test_vendor_forwarding_its_hauliers_loading_note(make_world: MakeWorld
     await untouched(world, "PO-7320", result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intent is 'confirmed', expected 'shipped': 'el camión ... ha cargado esta mañana' (the truck was loaded "
-    "this morning) with the haulier's forwarded loading confirmation is not read as a dispatch (dev m093)",
-)
 async def test_loaded_this_morning_in_a_forwarded_note_is_shipped(make_world: MakeWorld) -> None:
     world = await make_world([LEVANTE], [PO_7355, PO_7320])
     received = at("2026-11-27 10:30")
