@@ -45,7 +45,9 @@ NAMED_RE = re.compile(r"(?<![\w-])(" + trie_alternation(_NAME_TO_CARRIER) + r")(
 GENERIC_RE = compile_folded(
     r"(?<!your\s)(?<!vs\.\s)(?<!vostro\s)(?<!ihre\s)(?<!votre\s)(?<!su\s)(?<!uw\s)"
     r"\b(?:transportista|spedition|spediteur|forwarder|freight\s+forwarder|haulier|hauler|trucking\s+company"
-    r"|transporteur|corriere|vettore|vervoerder|expediteur|przewoźnik|speditør|speditör|transportadora)\b"
+    r"|transporteur|corriere|vettore|vervoerder|expediteur|przewoźnik|speditør|speditör|transportadora"
+    # trucking firms are named "Transportes X", "Transports X", "Trasporti X", "Spedizioni X"
+    r"|transportes|transports|trasporti|spedizioni)\b"
 )
 
 # Container owner prefixes of the ocean carriers FORMAT.md names.

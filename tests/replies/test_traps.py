@@ -2520,11 +2520,6 @@ async def test_two_tracking_numbers_for_one_partial_shipment(make_world: MakeWor
             "mañana en nuestras instalaciones. Entrega prevista el martes 1 de diciembre.",
             Intent.SHIPPED,
             Carrier.OTHER,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="carrier is None: a trucking company outside the carrier list ('Transportes Turia') is not "
-                "recognised as a carrier; the dev set's 'Other' comes only from the word 'transportista'",
-            ),
         ),
         pytest.param(
             LEVANTE_SALES,
@@ -2532,11 +2527,6 @@ async def test_two_tracking_numbers_for_one_partial_shipment(make_world: MakeWor
             "con nuestro transportista habitual. Entrega prevista el martes 1 de diciembre.",
             Intent.SHIPPED,
             Carrier.OTHER,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="carrier is None: 'nuestro transportista habitual' in a sentence that ships ('ha salido hoy') "
-                "is not taken as an unlisted carrier",
-            ),
         ),
     ],
     ids=["fedex-delivered", "named-trucking-company", "our-usual-haulier"],
