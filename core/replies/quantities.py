@@ -38,6 +38,8 @@ _QTY_RE = re.compile(
     rf"(?<![\w.,/-])(x\s*)?({_NUMBER})\s*(?:(x)\s+(?=[^\W\d_])|({_UNIT_ALT})\b\.?)?",
     re.IGNORECASE,
 )
+_DIMENSION_NEXT = re.compile(r"\s*[x×*]\s*\d")
+_DIMENSION_BEFORE = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)?\s*[x×*]\s*$")
 _LINE_REF_RE = re.compile(
     r"(?<![\w])(?:line|pos\.?|position|posición|posizione|ligne|línea|linea|riga|regel|pozycja|rad|item)\s*(?:no\.?|nr\.?|#)?\s*(\d{1,3})\b",
     re.IGNORECASE,
@@ -238,6 +240,8 @@ def _quantity_in(
     for m in _QTY_RE.finditer(clause):
         if skip[0] <= m.start(2) < skip[1]:
             continue  # the line number itself ("Position 1")
+        if _DIMENSION_NEXT.match(clause, m.end(2)) or _DIMENSION_BEFORE.search(clause[: m.start(2)]):
+            continue  # a measure of the item ("1,5 x 1250 x 2500 mm"), not how many
         prefix_x = bool(m[1]) and re.search(r"[^\W\d_][\w\-]*\s*$", clause[: m.start()]) is not None
         part_of = re.match(r"\s+(?:of|von|sur|de|di|van|out\s+of|z|av)\s+(?:the\s+)?\d", clause[m.end(2) :], re.I)
         has_unit = bool(m[3] or m[4]) or prefix_x or part_of is not None

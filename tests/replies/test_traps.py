@@ -2360,11 +2360,6 @@ async def test_rescheduled_delivery_without_a_stated_reason_is_a_delay(make_worl
         "- 2.500 kg de chapa DC04",
         pytest.param(
             "- Chapa DC04 1,5 x 1250 x 2500 mm: 2.500 kg",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="quantities are {'PO-7355': {1: 1.5}}: the sheet thickness '1,5' in the dimensions "
-                "'1,5 x 1250 x 2500 mm' is taken as the quantity instead of '2.500 kg'",
-            ),
         ),
     ],
     ids=["plain", "after-dimensions"],
