@@ -63,7 +63,70 @@ async def enqueue(
     """Queue a message once: a second enqueue with the same dedupe key returns None and adds nothing."""
     # one INSERT ... ON CONFLICT DO NOTHING RETURNING: no look-up first and no savepoint, and two
     # processes queueing the same key at once cannot both succeed (the unique index decides)
-    params = {
+    params = _item_params(
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        dedupe_key=dedupe_key,
+        payload=payload,
+        now=now,
+        po_id=po_id,
+        vendor_id=vendor_id,
+        user_id=user_id,
+        email_message_id=email_message_id,
+        send_after=send_after,
+    )
+    return await insert_once(session, OutboxItem, params)
+
+
+async def enqueue_id(
+    session: AsyncSession,
+    *,
+    channel: str,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    po_id: int | None = None,
+    vendor_id: int | None = None,
+    user_id: int | None = None,
+    email_message_id: str | None = None,
+    send_after: datetime | None = None,
+) -> int | None:
+    """As `enqueue`, returning only the new item's id (no ORM object built): for callers that queue
+    and move on, such as the reply pipeline's acknowledgements."""
+    params = _item_params(
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        dedupe_key=dedupe_key,
+        payload=payload,
+        now=now,
+        po_id=po_id,
+        vendor_id=vendor_id,
+        user_id=user_id,
+        email_message_id=email_message_id,
+        send_after=send_after,
+    )
+    return await insert_once_id(session, OutboxItem, params)
+
+
+def _item_params(
+    *,
+    channel: str,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    po_id: int | None,
+    vendor_id: int | None,
+    user_id: int | None,
+    email_message_id: str | None,
+    send_after: datetime | None,
+) -> dict[str, Any]:
+    return {
         "channel": channel,
         "kind": kind,
         "dedupe_key": dedupe_key,
@@ -78,7 +141,6 @@ async def enqueue(
         "next_attempt_at": send_after or now,
         "created_at": now,
     }
-    return await insert_once(session, OutboxItem, params)
 
 
 T = TypeVar("T")
@@ -93,14 +155,35 @@ async def insert_once(session: AsyncSession, model: type[T], params: dict[str, A
     RETURNING the entity, with the same result: every column loaded, nothing pending.
     """
     table = model.__table__  # type: ignore[attr-defined]
-    stmt = dialect_insert(session)(table).on_conflict_do_nothing().returning(*table.c)
-    row = (await session.execute(stmt, params)).one_or_none()
+    row = (await session.execute(_insert_stmt(session, table, all_columns=True), params)).one_or_none()
     if row is None:
         return None
     obj = model(**row._asdict())
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+async def insert_once_id(session: AsyncSession, model: type[Any], params: dict[str, Any]) -> int | None:
+    """As `insert_once`, for a caller that needs only the new row's id: no object is built or held
+    (the row is in the database; `session.get` reads it). None when a unique key already holds one."""
+    stmt = _insert_stmt(session, model.__table__, all_columns=False)
+    new_id: int | None = (await session.execute(stmt, params)).scalar_one_or_none()
+    return new_id
+
+
+# one statement object per (dialect, table, returned columns): building and cache-keying a fresh
+# INSERT per call cost as much as running it
+_INSERTS: dict[tuple[str, str, bool], Any] = {}
+
+
+def _insert_stmt(session: AsyncSession, table: Any, *, all_columns: bool) -> Any:
+    key = (session.get_bind().dialect.name, table.name, all_columns)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        returned = table.c if all_columns else (table.c.id,)
+        stmt = _INSERTS[key] = dialect_insert(session)(table).on_conflict_do_nothing().returning(*returned)
+    return stmt
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

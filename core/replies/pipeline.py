@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.escalations.schemas import EscalationReason
 from core.escalations.service import raise_escalation
 from core.inbound import Channel, InboundMessage, MessageKind
-from core.outbox.service import enqueue, new_message_id
+from core.outbox.service import enqueue_id, new_message_id
 from core.purchase_orders import repository as po_repository
 from core.purchase_orders.events import jsonable
 from core.purchase_orders.lifecycle import ExceptionFlag
@@ -46,7 +46,8 @@ class ProcessResult:
     needs_review: bool = False
     escalation_ids: list[int] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
-    # the stored row itself (None for a duplicate): the caller may add to it without a query
+    # the stored row itself (None for a duplicate, and in batch mode, `defer_flush`, where only its
+    # id is read back): the caller may add to it without a query
     message: Message | None = field(default=None, repr=False)
 
 
@@ -279,11 +280,17 @@ async def _process(
         trusted=identity.trusted,
         understanding=understanding_json(u),
     )
-    row = await repository.insert_message(session, values)
-    if row is None:
+    row: Message | None = None
+    if ctx.defer_flush:
+        # batch mode: the caller reads nothing of the row before its commit, so only the id comes back
+        message_id = await repository.insert_message_id(session, values)
+    else:
+        row = await repository.insert_message(session, values)
+        message_id = row.id if row is not None else None
+    if message_id is None:
         existing = await repository.message_id_by_dedupe(session, inbound.dedupe_key[:600])
         return ProcessResult(message_id=existing or 0, duplicate=True)
-    result = ProcessResult(message_id=row.id, understanding=u, needs_review=u.needs_review, message=row)
+    result = ProcessResult(message_id=message_id, understanding=u, needs_review=u.needs_review, message=row)
 
     links: list[Link] = []
     for match in u.matches:
@@ -291,7 +298,7 @@ async def _process(
         if po_info is not None:
             session.add(
                 MessagePO(
-                    message_id=row.id,
+                    message_id=message_id,
                     po_id=po_info.id,
                     role="match",
                     confidence=match.confidence,
@@ -300,13 +307,13 @@ async def _process(
             )
             links.append(
                 Link(
-                    row.id,
+                    message_id,
                     po_info.id,
-                    row.email_message_id,
-                    row.telegram_chat_id,
-                    row.telegram_message_id,
+                    values["email_message_id"],
+                    values["telegram_chat_id"],
+                    values["telegram_message_id"],
                     "in",
-                    row.received_at,
+                    values["received_at"],
                 )
             )
     for cand in u.candidates:
@@ -314,7 +321,7 @@ async def _process(
         if po_info is not None:
             session.add(
                 MessagePO(
-                    message_id=row.id,
+                    message_id=message_id,
                     po_id=po_info.id,
                     role="candidate",
                     confidence=cand.confidence,
@@ -325,7 +332,7 @@ async def _process(
         model.note_links(session, links)
 
     if inbound.kind == MessageKind.BOUNCE:
-        result.escalation_ids += await _handle_bounce(session, inbound, matched_pos, now=now, message_id=row.id)
+        result.escalation_ids += await _handle_bounce(session, inbound, matched_pos, now=now, message_id=message_id)
         return result
 
     if inbound.kind == MessageKind.AUTO_REPLY:
@@ -340,7 +347,7 @@ async def _process(
                 session,
                 reason=EscalationReason.UNTRUSTED_SENDER,
                 now=now,
-                message_id=row.id,
+                message_id=message_id,
                 summary=f"message from {inbound.sender} not applied: {reasons}",
             )
             result.escalation_ids.append(esc.id)
@@ -351,27 +358,29 @@ async def _process(
             session,
             reason=EscalationReason.NEEDS_REVIEW,
             now=now,
-            message_id=row.id,
+            message_id=message_id,
             vendor_id=vendor.id,
             summary=f"message from {vendor.name} needs a human: {'; '.join(u.review_reasons) or 'unclear'}",
         )
         result.escalation_ids.append(esc.id)
         result.needs_review = True
         if ctx.send_acknowledgements and u.needs_review:
-            await _queue_reply(session, inbound, reading, row, vendor.language, vendor.id, "clarify", now, ctx, result)
+            await _queue_reply(
+                session, inbound, reading, message_id, vendor.language, vendor.id, "clarify", now, ctx, result
+            )
         return result
 
     infos = {info.id: info for info in reading.pos.values()}
     for po in matched_pos:
         if po.vendor_id != vendor.id:  # decided upstream already; kept as a last guard
             continue
-        outcome = await apply_to_po(session, po, u, now=now, message_id=row.id, vendor_code=vendor.code)
+        outcome = await apply_to_po(session, po, u, now=now, message_id=message_id, vendor_code=vendor.code)
         result.applied_po_numbers += outcome.applied
         result.escalation_ids += [e.id for e in outcome.escalations]
         if po.id in infos:
             model.note_po(session, infos[po.id], po.status)
     if matched_pos and ctx.send_acknowledgements and u.intent != Intent.UNRELATED:
-        await _queue_reply(session, inbound, reading, row, vendor.language, vendor.id, "ack", now, ctx, result)
+        await _queue_reply(session, inbound, reading, message_id, vendor.language, vendor.id, "ack", now, ctx, result)
     return result
 
 
@@ -379,7 +388,7 @@ async def _queue_reply(
     session: AsyncSession,
     inbound: InboundMessage,
     reading: Reading,
-    row: Message,
+    message_id: int,
     language: str,
     vendor_id: int,
     template: str,
@@ -388,26 +397,26 @@ async def _queue_reply(
     result: ProcessResult,
 ) -> None:
     if inbound.channel == Channel.EMAIL:
-        recipient, message_id = inbound.sender, new_message_id(ctx.mail_domain)
+        recipient, email_id = inbound.sender, new_message_id(ctx.mail_domain)
     elif inbound.telegram_chat_id is not None:
-        recipient, message_id = str(inbound.telegram_chat_id), None
+        recipient, email_id = str(inbound.telegram_chat_id), None
     else:
         return
     po_id = None
     if len(reading.understanding.matches) == 1:
         po = reading.pos.get(reading.understanding.matches[0].po_number)
         po_id = po.id if po else None
-    item = await enqueue(
+    item_id = await enqueue_id(
         session,
         channel=inbound.channel.value,
         kind=template,
         recipient=recipient,
-        dedupe_key=f"{template}:{row.id}",
+        dedupe_key=f"{template}:{message_id}",
         payload=_ack_payload(inbound, reading, language, template),
         now=now,
         po_id=po_id,
         vendor_id=vendor_id,
-        email_message_id=message_id,
+        email_message_id=email_id,
     )
-    if item is not None:
-        result.outbox_ids.append(item.id)
+    if item_id is not None:
+        result.outbox_ids.append(item_id)

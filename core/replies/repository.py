@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.outbox.service import insert_once
+from core.outbox.service import insert_once, insert_once_id
 from core.purchase_orders.lifecycle import VENDOR_ACTIVE
 from core.replies.matching import LineInfo, POInfo
 from models import Message, MessagePO, POEvent, POLine, PurchaseOrder
@@ -222,3 +222,8 @@ async def open_pos_of_vendor(session: AsyncSession, vendor_id: int) -> list[POIn
 async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
     """Store an inbound message in one statement; None when its dedupe key is stored already."""
     return await insert_once(session, Message, values)
+
+
+async def insert_message_id(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """As `insert_message`, returning only the new id: no ORM object is built or held."""
+    return await insert_once_id(session, Message, values)
