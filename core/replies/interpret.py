@@ -157,6 +157,9 @@ async def read_message(
     known = {**{p.number: p for p in by_id.values()}, **by_number, **{p.number: p for p in open_pos}}
 
     quantities: dict[str, dict[int, float]] = {}
+    # "we confirm, but can only supply 800 of line 1": read as a change, it still confirms a quantity
+    confirms_too = intent.intent is Intent.CHANGE_REQUEST and Intent.CONFIRMED in intent.alternatives
+    quantity_hint = Intent.CONFIRMED.value if confirms_too else intent.intent.value
     if decision.matches and intent.intent in (Intent.SHIPPED, Intent.CONFIRMED, Intent.DELAYED, Intent.CHANGE_REQUEST):
         for match in decision.matches:
             po = known.get(match.po_number)
@@ -166,7 +169,7 @@ async def read_message(
                 LineRef(li.line_no, li.sku, li.vendor_sku, li.description, li.quantity_ordered, li.unit)
                 for li in po.lines
             ]
-            found = extract_quantities(text, refs, language=language, intent_hint=intent.intent.value)
+            found = extract_quantities(text, refs, language=language, intent_hint=quantity_hint)
             if found:
                 quantities[match.po_number] = dict(found)
 
