@@ -64,6 +64,26 @@ async def _thread_evidence(
     return found
 
 
+def _segment_about(text: str, po_number: str, refs: list[POReference]) -> str:
+    """The part of a several-PO message about one PO: from the line naming it to the line naming another.
+
+    "PO-4536: complete; PO-4579: partial, 100 pcs" must not give PO-4536 the 100 pcs.
+    """
+    own = [r.span[0] for r in refs if r.po_number == po_number]
+    if not own:
+        return text
+    others = sorted(r.span[0] for r in refs if r.po_number != po_number)
+    parts: list[str] = []
+    for start in own:
+        begin = text.rfind("\n", 0, start) + 1
+        later = [o for o in others if o > start]
+        end = text.rfind("\n", start, later[0]) if later else len(text)
+        if later and end <= start:
+            end = later[0]
+        parts.append(text[begin:end])
+    return "\n".join(parts)
+
+
 async def _bounce_pos(session: AsyncSession, message: InboundMessage, model: ReadModel) -> list[POInfo]:
     ids = list(dict.fromkeys(message.bounced_message_ids))
     po_ids = model.po_ids_for_email_ids(session, ids)
@@ -169,7 +189,8 @@ async def read_message(
                 LineRef(li.line_no, li.sku, li.vendor_sku, li.description, li.quantity_ordered, li.unit)
                 for li in po.lines
             ]
-            found = extract_quantities(text, refs, language=language, intent_hint=quantity_hint)
+            segment = _segment_about(text, match.po_number, text_refs) if len(decision.matches) > 1 else text
+            found = extract_quantities(segment, refs, language=language, intent_hint=quantity_hint)
             if found:
                 quantities[match.po_number] = dict(found)
 

@@ -38,8 +38,8 @@ _QTY_RE = re.compile(
     rf"(?<![\w.,/-])(x\s*)?({_NUMBER})\s*(?:(x)\s+(?=[^\W\d_])|({_UNIT_ALT})\b\.?)?",
     re.IGNORECASE,
 )
-_DIMENSION_NEXT = re.compile(r"\s*[x×*]\s*\d")
-_DIMENSION_BEFORE = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)?\s*[x×*]\s*$")
+_DIMENSION_NEXT = re.compile(r"\s*(?:mm|cm|m|in)?\s*[x×*]\s*\d")
+_DIMENSION_BEFORE = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)?\s*(?:mm|cm|m|in)?\s*[x×*]\s*$")
 _LINE_REF_RE = re.compile(
     r"(?<![\w])(?:line|pos\.?|position|posición|posizione|ligne|línea|linea|riga|regel|pozycja|rad|item)\s*(?:no\.?|nr\.?|#)?\s*(\d{1,3})\b",
     re.IGNORECASE,
