@@ -63,7 +63,7 @@ async def enqueue(
     """Queue a message once: a second enqueue with the same dedupe key returns None and adds nothing."""
     # one INSERT ... ON CONFLICT DO NOTHING RETURNING: no look-up first and no savepoint, and two
     # processes queueing the same key at once cannot both succeed (the unique index decides)
-    params = _item_params(
+    params = item_values(
         channel=channel,
         kind=kind,
         recipient=recipient,
@@ -96,7 +96,7 @@ async def enqueue_id(
 ) -> int | None:
     """As `enqueue`, returning only the new item's id (no ORM object built): for callers that queue
     and move on, such as the reply pipeline's acknowledgements."""
-    params = _item_params(
+    params = item_values(
         channel=channel,
         kind=kind,
         recipient=recipient,
@@ -112,7 +112,7 @@ async def enqueue_id(
     return await insert_once_id(session, OutboxItem, params)
 
 
-def _item_params(
+def item_values(
     *,
     channel: str,
     kind: str,
@@ -126,6 +126,8 @@ def _item_params(
     email_message_id: str | None,
     send_after: datetime | None,
 ) -> dict[str, Any]:
+    """The column values of a new pending item, as `enqueue` stores them (for callers that write
+    items in bulk)."""
     return {
         "channel": channel,
         "kind": kind,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.escalations.schemas import EscalationReason
 from core.escalations.service import raise_escalation
 from core.inbound import Channel, InboundMessage, MessageKind
-from core.outbox.service import enqueue_id, new_message_id
+from core.outbox.service import enqueue_id, item_values, new_message_id
 from core.purchase_orders import repository as po_repository
 from core.purchase_orders.events import jsonable
 from core.purchase_orders.lifecycle import ExceptionFlag
@@ -31,7 +31,7 @@ from core.replies.references import PONumberIndex
 from core.replies.schemas import Intent, Understanding
 from core.settings import Settings
 from core.vendors.trust import SenderIdentity, VendorInfo, identify_sender
-from models import Message, MessagePO, PurchaseOrder, VendorContact
+from models import Message, MessagePO, OutboxItem, PurchaseOrder, VendorContact
 
 MAX_STORED_TEXT = 200_000  # chars of new/quoted text kept in columns; the raw bytes are kept whole
 _HELD_POS = "liaison.pipeline.held_pos"
@@ -296,15 +296,7 @@ async def _process(
     for match in u.matches:
         po_info = reading.pos.get(match.po_number)
         if po_info is not None:
-            session.add(
-                MessagePO(
-                    message_id=message_id,
-                    po_id=po_info.id,
-                    role="match",
-                    confidence=match.confidence,
-                    evidence=list(match.evidence),
-                )
-            )
+            _add_link(session, ctx, message_id, po_info.id, "match", match.confidence, match.evidence)
             links.append(
                 Link(
                     message_id,
@@ -319,15 +311,7 @@ async def _process(
     for cand in u.candidates:
         po_info = reading.pos.get(cand.po_number)
         if po_info is not None:
-            session.add(
-                MessagePO(
-                    message_id=message_id,
-                    po_id=po_info.id,
-                    role="candidate",
-                    confidence=cand.confidence,
-                    evidence=list(cand.evidence),
-                )
-            )
+            _add_link(session, ctx, message_id, po_info.id, "candidate", cand.confidence, cand.evidence)
     if links:
         model.note_links(session, links)
 
@@ -384,6 +368,28 @@ async def _process(
     return result
 
 
+def _add_link(
+    session: AsyncSession,
+    ctx: PipelineContext,
+    message_id: int,
+    po_id: int,
+    role: str,
+    confidence: float,
+    evidence: tuple[str, ...] | list[str],
+) -> None:
+    values = {
+        "message_id": message_id,
+        "po_id": po_id,
+        "role": role,
+        "confidence": confidence,
+        "evidence": list(evidence),
+    }
+    if ctx.defer_flush:
+        repository.insert_later(session, MessagePO, values)
+    else:
+        session.add(MessagePO(**values))
+
+
 async def _queue_reply(
     session: AsyncSession,
     inbound: InboundMessage,
@@ -406,17 +412,23 @@ async def _queue_reply(
     if len(reading.understanding.matches) == 1:
         po = reading.pos.get(reading.understanding.matches[0].po_number)
         po_id = po.id if po else None
-    item_id = await enqueue_id(
-        session,
-        channel=inbound.channel.value,
-        kind=template,
-        recipient=recipient,
-        dedupe_key=f"{template}:{message_id}",
-        payload=_ack_payload(inbound, reading, language, template),
-        now=now,
-        po_id=po_id,
-        vendor_id=vendor_id,
-        email_message_id=email_id,
-    )
+    item: dict[str, Any] = {
+        "channel": inbound.channel.value,
+        "kind": template,
+        "recipient": recipient,
+        "dedupe_key": f"{template}:{message_id}",
+        "payload": _ack_payload(inbound, reading, language, template),
+        "now": now,
+        "po_id": po_id,
+        "vendor_id": vendor_id,
+        "user_id": None,
+        "email_message_id": email_id,
+        "send_after": None,
+    }
+    if ctx.defer_flush:
+        # the key names the message stored just now, so no row holds it yet: written with the batch
+        repository.insert_later(session, OutboxItem, item_values(**item))
+        return
+    item_id = await enqueue_id(session, **item)
     if item_id is not None:
         result.outbox_ids.append(item_id)

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.outbox.service import insert_once, insert_once_id
 from core.purchase_orders.lifecycle import VENDOR_ACTIVE
@@ -227,3 +228,37 @@ async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Messa
 async def insert_message_id(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """As `insert_message`, returning only the new id: no ORM object is built or held."""
     return await insert_once_id(session, Message, values)
+
+
+# --- rows written in bulk at the end of a batch (PipelineContext(defer_flush=True) only) --------------
+
+_LATER = "liaison.replies.rows_later"
+
+
+def insert_later(session: AsyncSession, model: type[Any], values: dict[str, Any]) -> None:
+    """Queue a row that nothing reads before the transaction ends (message links, acknowledgements):
+    all rows queued for a table go in one executemany at the session's next flush or commit, instead
+    of one statement (or one ORM object) each. A rollback drops them with the rest of the work."""
+    later: dict[Table, list[dict[str, Any]]] = session.sync_session.info.setdefault(_LATER, {})
+    later.setdefault(model.__table__, []).append(values)
+
+
+def _write_later(session: Session) -> None:
+    later: dict[Table, list[dict[str, Any]]] | None = session.info.pop(_LATER, None)
+    for table, rows in (later or {}).items():
+        session.execute(insert(table), rows)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _write_later(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _write_later(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: Any) -> None:
+    session.info.pop(_LATER, None)
