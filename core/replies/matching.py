@@ -104,6 +104,19 @@ _PLURAL_ORDERS = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.,/-])(\d{4,12})(?![\w.,/-]\d)")
+_ID_LINE = re.compile(
+    r"(?i)\b(?:tel|tél|phone|fax|mob|mobile|cell|whatsapp|wechat|kvk|vat|btw|ust|iban|bic|swift|hrb|cif|nif|p\.?\s?iva"
+    r"|reg(?:istered)?\.?\s+no|company\s+no)\b|\+\d"
+)
+_CONTINUATION = re.compile(
+    r"(?i)\b(?:the\s+rest|remaining|remainder|balance|der\s+rest|restliche[nr]?|le\s+reste|restant|el\s+resto"
+    r"|restantes?|il\s+resto|rimanenti|de\s+rest|overige|reszta|resten|same\s+order|this\s+one|that\s+one)\b"
+)
+_LIST_JOIN = re.compile(
+    r"(?i)\s*(?:,|/|&|\+|and|und|et|y|e|en|i|och|og|plus|sowie)\s*"
+    r"(?:(?:po|p\.o\.|order|orders|bestellung|pedido|commande|ordine|bestelling|encomenda)\s*(?:no\.?|nr\.?|n[°º])?)?"
+    r"\s*[#:.]?\s*"
+)
 _NEGATED = re.compile(r"\b(?:not|nicht|pas|no|non|niet|nie|inte|não)\s+(?:po\s*#?\s*|the\s+)?$", re.IGNORECASE)
 
 
@@ -223,6 +236,38 @@ def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tupl
     return best
 
 
+def _standalone_numbers(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Numbers of 4+ digits standing alone (with their spans in `text`), skipping lines that give phones,
+    fax, bank or company ids."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    offset = 0
+    for line in text[:20_000].split("\n"):
+        if not _ID_LINE.search(line):
+            for m in _NUMBER.finditer(line):
+                before, after = line[max(0, m.start() - 2) : m.start()], line[m.end() : m.end() + 2]
+                if re.search(r"\d[ -]$", before) or re.match(r"^[ -]\d", after):
+                    continue  # one group of a spaced-out number (phone, IBAN, tracking)
+                found.setdefault(m.group(1).lstrip("0"), []).append((offset + m.start(1), offset + m.end(1)))
+        offset += len(line) + 1
+    return found
+
+
+def _listed_together(text: str, span: tuple[int, int], ref_spans: list[tuple[int, int]]) -> bool:
+    """Whether a number is joined to a named PO by a list word: "13335 y PO 13133", "4512, 4561"."""
+    for start, end in ref_spans:
+        between = text[span[1] : start] if span[1] <= start else text[end : span[0]]
+        if len(between) <= 24 and _LIST_JOIN.fullmatch(between):
+            return True
+    return False
+
+
+def _carries_on(text: str, text_tokens: set[str], po: POInfo) -> bool:
+    """Whether a message continues the conversation about `po`: it names one of its items or its remainder."""
+    if _CONTINUATION.search(text):
+        return True
+    return any(t in text_tokens for line in po.lines for t in _tokens(line.description) if _weight(t))
+
+
 def _text_codes(text: str) -> set[str]:
     """Every compacted token and pair of adjacent tokens: vendor SKUs get written 'AF 8850' or 'AF-8850'."""
     tokens = re.findall(r"[0-9A-Za-z]+(?:[-./][0-9A-Za-z]+)*", text[:20_000])
@@ -274,12 +319,21 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         return decision
 
     # 1b. a number written as a quantity or a label that is exactly one of the vendor's own open POs
-    if not found and intent != Intent.UNRELATED:
-        digits = {m.lstrip("0") for m in _NUMBER.findall(inputs.text[:20_000])}
+    # ("the 12019 boxes"), outside phone, fax and registration lines; beside a PO already named, only
+    # when listed with it ("13335 y PO 13133")
+    if intent != Intent.UNRELATED:
+        ref_spans = [ref.span for ref, _ in explicit]
+        numbers = _standalone_numbers(inputs.text)
         for po in inputs.vendor_open_pos:
             core = "".join(re.findall(r"\d+", po.number)).lstrip("0")
-            if len(core) >= 4 and core in digits:
-                add(po, "po_number_bare", f"the vendor's own PO number {core}")
+            if len(core) < 4 or core not in numbers or po.number in found:
+                continue
+            spans = numbers[core]
+            if found and not any(_listed_together(inputs.text, span, ref_spans) for span in spans):
+                continue
+            if all(_NEGATED.search(inputs.text[max(0, a - 12) : a]) for a, _ in spans):
+                continue
+            add(po, "po_number_bare", f"the vendor's own PO number {core}")
 
     # 2. thread evidence: kept when the text names no PO of its own, or names the same one
     own_thread = [(po, kind) for po, kind in inputs.thread if po.vendor_id == vendor]
@@ -329,16 +383,20 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
             found[top[2].number] = POMatch(top[2].number, top[1], (top[3],))
 
     order_talk = intent in ORDER_INTENTS
-    # 4. the chat conversation: the PO of the last few days' exchange, or the only PO of the last weeks
+    # 4. the chat conversation: the PO of the last few days' exchange, or the only PO of the last weeks,
+    # when the message carries on from it (its items, "the rest"); a bare "shipped today" in a chat
+    # about several orders over time could be any of them
     if not found and order_talk:
         latest = list(dict.fromkeys(po.number for po in inputs.conversation if po.vendor_id == vendor))
         wide = list(dict.fromkeys(po.number for po in inputs.conversation_wide if po.vendor_id == vendor))
+        text_tokens = _tokens(inputs.text)
+        chosen = None
         if len(latest) == 1:
-            po = next(p for p in inputs.conversation if p.number == latest[0])
-            add(po, "conversation", "the chat's latest exchange, about this PO only")
+            chosen = next(p for p in inputs.conversation if p.number == latest[0])
         elif len(wide) == 1:
-            po = next(p for p in inputs.conversation_wide if p.number == wide[0])
-            add(po, "conversation", "the only PO discussed in this chat lately")
+            chosen = next(p for p in inputs.conversation_wide if p.number == wide[0])
+        if chosen is not None and _carries_on(inputs.text, text_tokens, chosen):
+            add(chosen, "conversation", "carries on the chat's conversation about this PO")
         elif len(wide) > 1:
             decision.candidates = [POMatch(n, 0.5, ("recent conversation",)) for n in wide[:10]]
 

@@ -87,5 +87,9 @@ def test_untrusted_sender_matches_nothing() -> None:
 
 
 def test_conversation_is_weak_evidence() -> None:
-    assert numbers("shipped today", conversation=[NUTS], conversation_wide=[NUTS]) == ["PO-4561"]
+    # a message that carries on the conversation (its items, "the rest") is about its PO ...
+    assert numbers("the rest shipped today", conversation=[NUTS], conversation_wide=[NUTS]) == ["PO-4561"]
+    assert numbers("the hex nuts went out today", conversation=[NUTS], conversation_wide=[NUTS]) == ["PO-4561"]
+    # ... a bare "shipped today" could be any order the chat ever spoke of
+    assert numbers("shipped today", conversation=[NUTS], conversation_wide=[NUTS]) == []
     assert numbers("Happy new year!", Intent.UNRELATED, conversation=[NUTS], conversation_wide=[NUTS]) == []
