@@ -28,10 +28,10 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from imapclient.exceptions import IMAPClientError
-from sqlalchemy import select
+from sqlalchemy import CursorResult, and_, case, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,17 +89,23 @@ async def load_checkpoint(session: AsyncSession, account: str, folder: str) -> M
 async def advance_checkpoint(
     session: AsyncSession, account: str, folder: str, *, uidvalidity: int, uid: int, now: datetime
 ) -> None:
-    cp = await load_checkpoint(session, account, folder)
-    if cp is None:
+    """Move the folder's checkpoint to `uid` in the caller's transaction: one UPDATE, no read first.
+
+    Same UIDVALIDITY: the last UID only grows. Another UIDVALIDITY: the new one and this UID replace
+    the old pair. (Both SET expressions read the row as it was before the statement.)
+    """
+    cp = MailboxCheckpoint
+    same_and_ahead = and_(cp.uidvalidity == uidvalidity, cp.last_uid > uid)
+    done = await session.execute(
+        update(cp)
+        .where(cp.account == account, cp.folder == folder)
+        .values(uidvalidity=uidvalidity, last_uid=case((same_and_ahead, cp.last_uid), else_=uid), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast(CursorResult[Any], done).rowcount == 0:
         session.add(
             MailboxCheckpoint(account=account, folder=folder, uidvalidity=uidvalidity, last_uid=uid, updated_at=now)
         )
-        return
-    if cp.uidvalidity != uidvalidity:
-        cp.uidvalidity, cp.last_uid = uidvalidity, uid
-    else:
-        cp.last_uid = max(cp.last_uid, uid)
-    cp.updated_at = now
 
 
 class ImapIngestWorker:
@@ -254,9 +260,13 @@ class ImapIngestWorker:
             if result.duplicate:
                 self.stats.duplicates += 1
             else:
-                row = result.message or await session.get(Message, result.message_id)
-                if row is not None:
-                    row.imap_mailbox, row.imap_uidvalidity, row.imap_uid = f"{account}/{folder}", uidvalidity, uid
+                # a plain UPDATE: setting the returned row's attributes would cost a unit-of-work flush
+                await session.execute(
+                    update(Message)
+                    .where(Message.id == result.message_id)
+                    .values(imap_mailbox=f"{account}/{folder}", imap_uidvalidity=uidvalidity, imap_uid=uid)
+                    .execution_options(synchronize_session=False)
+                )
                 if inbound.attachments:
                     po_ids = list(
                         await session.scalars(
