@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TextIO
 
 import aiosqlite
 import typer
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import InsertmanyvaluesSentinelOpts
 
 from api.cli import app, fail
@@ -71,10 +73,10 @@ class _InlineConnection(aiosqlite.Connection):
             self._connection = self._connector()
         return self
 
-    def __await__(self) -> Any:  # no worker thread to start
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:  # no worker thread to start
         return self._connect().__await__()
 
-    def stop(self) -> None:  # type: ignore[override]
+    def stop(self) -> None:
         self._running = False
         if self._connection is not None:
             self._connection.close()
@@ -155,29 +157,52 @@ async def interpret_dataset(root: Path, out: TextIO, stats: InterpretStats | Non
                 await import_path(session, root / "purchase_orders.json", quiet=True)
             stats.import_seconds, stats.import_cpu = time.perf_counter() - started, time.process_time() - cpu
             started, cpu = time.perf_counter(), time.process_time()
-            ctx = PipelineContext.from_settings(get_settings(), refresh_interval=REFRESH_INTERVAL, defer_flush=True)
-            count = 0
-            batch: list[tuple[str, ProcessResult]] = []
-            session = sessions()
-            try:
-                await session.begin()
-                for item in read_messages(root):
-                    inbound = item.inbound
-                    result = await process_inbound(session, inbound, now=inbound.received_at, ctx=ctx)
-                    batch.append((item.id, result))
-                    if len(batch) >= BATCH:
-                        await _flush(session, batch, out)
-                        count += len(batch)
-                        batch = []
-                        await session.begin()
-                await _flush(session, batch, out)
-                count += len(batch)
-            finally:
-                await session.close()
+            with _fewer_collections():
+                count = await _interpret_messages(sessions, root, out)
             stats.messages_seconds, stats.messages_cpu = time.perf_counter() - started, time.process_time() - cpu
             return count
         finally:
             await engine.dispose()
+
+
+async def _interpret_messages(sessions: async_sessionmaker[AsyncSession], root: Path, out: TextIO) -> int:
+    ctx = PipelineContext.from_settings(get_settings(), refresh_interval=REFRESH_INTERVAL, defer_flush=True)
+    count = 0
+    batch: list[tuple[str, ProcessResult]] = []
+    session = sessions()
+    try:
+        await session.begin()
+        for item in read_messages(root):
+            inbound = item.inbound
+            result = await process_inbound(session, inbound, now=inbound.received_at, ctx=ctx)
+            batch.append((item.id, result))
+            if len(batch) >= BATCH:
+                await _flush(session, batch, out)
+                count += len(batch)
+                batch = []
+                await session.begin()
+        await _flush(session, batch, out)
+        count += len(batch)
+    finally:
+        await session.close()
+    return count
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the garbage collector's cycle search less often while messages are read.
+
+    Each message makes thousands of short-lived objects (parsed MIME, ORM rows, statements), so the
+    default thresholds start a collection every few hundred allocations, and each older-generation
+    pass walks every live object: the imported POs, the session's rows, the read model. That was ~8%
+    of the CPU. Cycles are still collected, in bigger and rarer passes; memory stays bounded.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 async def _flush(session: Any, batch: list[tuple[str, ProcessResult]], out: TextIO) -> None:
