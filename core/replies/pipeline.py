@@ -19,7 +19,6 @@ from core.escalations.schemas import EscalationReason
 from core.escalations.service import raise_escalation
 from core.inbound import Channel, InboundMessage, MessageKind
 from core.outbox.service import enqueue_id, item_values, new_message_id
-from core.purchase_orders import repository as po_repository
 from core.purchase_orders.events import jsonable
 from core.purchase_orders.lifecycle import ExceptionFlag
 from core.purchase_orders.service import Actor, set_flag
@@ -264,7 +263,7 @@ async def _process(
     applies = applies and not (u.needs_review or reading.decision.foreign_po_numbers)
     if u.matches and (inbound.kind == MessageKind.BOUNCE or applies):
         ids = [reading.pos[m.po_number].id for m in u.matches if m.po_number in reading.pos]
-        matched_pos = await po_repository.with_lines_by_ids(session, ids)
+        matched_pos = await repository.pos_to_change(session, ids)
         if ctx.defer_flush:
             # batch mode: the session outlives many messages; holding the rows keeps them in its
             # identity map (it only holds them weakly), so the next message about a PO needs no query
