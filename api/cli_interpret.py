@@ -198,11 +198,14 @@ def _fewer_collections() -> Iterator[None]:
     of the CPU. Cycles are still collected, in bigger and rarer passes; memory stays bounded.
     """
     before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()  # what exists now (imported POs, caches, modules) lives to the end: never walk it again
     gc.set_threshold(50_000, 50, 1_000)
     try:
         yield
     finally:
         gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 async def _flush(session: Any, batch: list[tuple[str, ProcessResult]], out: TextIO) -> None:
