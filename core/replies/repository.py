@@ -221,6 +221,25 @@ async def open_pos_of_vendor(session: AsyncSession, vendor_id: int) -> list[POIn
     return await _with_lines(session, (await session.execute(stmt)).all())
 
 
+async def all_open_pos(session: AsyncSession) -> list[POInfo]:
+    """Every PO a vendor message may still change, of every vendor, with its lines: two statements."""
+    active = [s.value for s in VENDOR_ACTIVE]
+    rows = (await session.execute(select(*_PO_COLUMNS).where(PurchaseOrder.status.in_(active)))).all()
+    lines: dict[int, list[LineInfo]] = defaultdict(list)
+    stmt = select(
+        POLine.po_id,
+        POLine.line_no,
+        POLine.sku,
+        POLine.vendor_sku,
+        POLine.description,
+        POLine.quantity_ordered,
+        POLine.unit,
+    ).where(POLine.po_id.in_(select(PurchaseOrder.id).where(PurchaseOrder.status.in_(active))))
+    for po_id, line_no, sku, vsku, desc, qty, unit in (await session.execute(stmt)).all():
+        lines[po_id].append(LineInfo(line_no, sku, vsku, desc or "", float(qty), unit or "pcs"))
+    return [POInfo(r[0], r[1], r[2], r[3], r[4], tuple(sorted(lines[r[0]], key=lambda x: x.line_no))) for r in rows]
+
+
 async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
     """Store an inbound message in one statement; None when its dedupe key is stored already."""
     return await insert_once(session, Message, values)
