@@ -24,14 +24,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select
 
-from core.followups.calendar import calendar_for  # noqa: E402
-from core.followups.jobs import sweep  # noqa: E402
-from core.followups.service import FollowupContext  # noqa: E402
-from models import PurchaseOrder, Vendor, VendorContact  # noqa: E402
-from models.db import create_engine, create_sessionmaker  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
+from core.followups.calendar import calendar_for
+from core.followups.jobs import sweep
+from core.followups.service import FollowupContext
+from models import PurchaseOrder, Vendor, VendorContact
+from models.db import create_engine, create_sessionmaker
+from models.migrate import upgrade
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday morning in London
 VENDORS = 2_000
