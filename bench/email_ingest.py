@@ -19,6 +19,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+# runnable as `python bench/email_ingest.py` from the repo root: the test servers live in tests/
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
