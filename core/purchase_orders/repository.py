@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import selectinload
 
 from models import POEvent, PurchaseOrder, Shipment, Vendor
 
@@ -62,22 +61,3 @@ async def shipments_for(session: AsyncSession, po_id: int) -> list[Shipment]:
 
 async def vendor_by_code(session: AsyncSession, code: str) -> Vendor | None:
     return (await session.execute(select(Vendor).where(Vendor.code == code))).scalar_one_or_none()
-
-
-async def with_lines_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[PurchaseOrder]:
-    """POs by id, lines loaded, in id order. Rows the session holds with their lines already cost no query."""
-    held: dict[int, PurchaseOrder] = {}
-    missing: list[int] = []
-    identity_map = session.sync_session.identity_map
-    for po_id in sorted(set(ids)):
-        po = identity_map.get(identity_key(PurchaseOrder, po_id))
-        state = inspect(po) if po is not None else None
-        if po is not None and state is not None and not state.expired_attributes and "lines" not in state.unloaded:
-            held[po_id] = po
-        else:
-            missing.append(po_id)
-    if missing:
-        stmt = select(PurchaseOrder).where(PurchaseOrder.id.in_(missing)).options(joinedload(PurchaseOrder.lines))
-        for po in (await session.execute(stmt)).unique().scalars():
-            held[po.id] = po
-    return [held[i] for i in sorted(held)]
