@@ -108,6 +108,9 @@ async def advance_checkpoint(
         )
 
 
+READ_MODEL_REFRESH = 0.5
+
+
 class ImapIngestWorker:
     """Listens to one IMAP folder (IDLE, else polling) and ingests what arrives; `run(stop)` until stop."""
 
@@ -125,7 +128,10 @@ class ImapIngestWorker:
         self.sessions = runtime.sessions
         self.clock = clock or SystemClock()
         self.config = config or ImapConfig.from_settings(settings)
-        self.pipeline = pipeline or PipelineContext.from_settings(settings)
+        # a backlog of mail re-reads other processes' changes at most every READ_MODEL_REFRESH seconds
+        # (the pipeline's own changes are always visible); a message about a PO created elsewhere a
+        # moment before waits for review rather than being mismatched
+        self.pipeline = pipeline or PipelineContext.from_settings(settings, refresh_interval=READ_MODEL_REFRESH)
         self.attachments = AttachmentStore(settings.data_dir / "attachments", max_bytes=settings.attachment_max_bytes)
         self.poll_interval = poll_interval
         self.batch = batch
