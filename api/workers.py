@@ -31,7 +31,7 @@ def configured_workers(runtime: Runtime, clock: Clock | None = None) -> list[Wor
 
     clock = clock or SystemClock()
     settings = runtime.settings
-    workers = [Worker("followups", FollowupWorker(runtime, clock).run)]
+    workers = [Worker("followups", FollowupWorker(runtime, clock, interval=settings.followup_interval).run)]
     if settings.smtp_host and settings.mail_from:
         from mail.smtp import SmtpOutboxWorker
 

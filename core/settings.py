@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     templates_dir: Path = PROJECT_ROOT / "templates"
     buyer_company: str = "Liaison"
     default_timezone: str = "UTC"
+    followup_interval: float = 30.0  # seconds between follow-up sweeps in `liaison serve`
 
     # email: IMAP in, SMTP out
     imap_host: str | None = None
