@@ -79,39 +79,6 @@ async def enqueue(
     return await insert_once(session, OutboxItem, params)
 
 
-async def enqueue_id(
-    session: AsyncSession,
-    *,
-    channel: str,
-    kind: str,
-    recipient: str,
-    dedupe_key: str,
-    payload: dict[str, Any],
-    now: datetime,
-    po_id: int | None = None,
-    vendor_id: int | None = None,
-    user_id: int | None = None,
-    email_message_id: str | None = None,
-    send_after: datetime | None = None,
-) -> int | None:
-    """As `enqueue`, returning only the new item's id (no ORM object built): for callers that queue
-    and move on, such as the reply pipeline's acknowledgements."""
-    params = item_values(
-        channel=channel,
-        kind=kind,
-        recipient=recipient,
-        dedupe_key=dedupe_key,
-        payload=payload,
-        now=now,
-        po_id=po_id,
-        vendor_id=vendor_id,
-        user_id=user_id,
-        email_message_id=email_message_id,
-        send_after=send_after,
-    )
-    return await insert_once_id(session, OutboxItem, params)
-
-
 def item_values(
     *,
     channel: str,

@@ -78,6 +78,35 @@ def change_status(
     )
 
 
+def _change(
+    session: AsyncSession,
+    po: PurchaseOrder,
+    attr: str,
+    value: object,
+    *,
+    kind: str,
+    field: str,
+    old: object,
+    at: datetime,
+    actor: Actor,
+    note: str | None,
+) -> None:
+    setattr(po, attr, value)
+    po.updated_at = at
+    record_event(
+        session,
+        po,
+        kind=kind,
+        field=field,
+        old=old,
+        new=value,
+        at=at,
+        actor=actor.name,
+        message_id=actor.message_id,
+        note=note,
+    )
+
+
 def set_flag(
     session: AsyncSession,
     po: PurchaseOrder,
@@ -93,18 +122,16 @@ def set_flag(
     old = bool(getattr(po, attr))
     if old == value:
         return False
-    setattr(po, attr, value)
-    po.updated_at = at
-    record_event(
+    _change(
         session,
         po,
+        attr,
+        value,
         kind="exception_raised" if value else "exception_cleared",
         field=flag.value,
         old=old,
-        new=value,
         at=at,
-        actor=actor.name,
-        message_id=actor.message_id,
+        actor=actor,
         note=note,
     )
     return True
@@ -125,20 +152,7 @@ def set_field(
     old = getattr(po, field)
     if old == value:
         return False
-    setattr(po, field, value)
-    po.updated_at = at
-    record_event(
-        session,
-        po,
-        kind="field_changed",
-        field=field,
-        old=old,
-        new=value,
-        at=at,
-        actor=actor.name,
-        message_id=actor.message_id,
-        note=note,
-    )
+    _change(session, po, field, value, kind="field_changed", field=field, old=old, at=at, actor=actor, note=note)
     return True
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.escalations.schemas import EscalationReason
 from core.escalations.service import raise_escalation
 from core.inbound import Channel, InboundMessage, MessageKind
-from core.outbox.service import enqueue_id, item_values, new_message_id
+from core.outbox.service import insert_once_id, item_values, new_message_id
 from core.purchase_orders.events import jsonable
 from core.purchase_orders.lifecycle import ExceptionFlag
 from core.purchase_orders.service import Actor, set_flag
@@ -411,23 +411,23 @@ async def _queue_reply(
     if len(reading.understanding.matches) == 1:
         po = reading.pos.get(reading.understanding.matches[0].po_number)
         po_id = po.id if po else None
-    item: dict[str, Any] = {
-        "channel": inbound.channel.value,
-        "kind": template,
-        "recipient": recipient,
-        "dedupe_key": f"{template}:{message_id}",
-        "payload": _ack_payload(inbound, reading, language, template),
-        "now": now,
-        "po_id": po_id,
-        "vendor_id": vendor_id,
-        "user_id": None,
-        "email_message_id": email_id,
-        "send_after": None,
-    }
+    values = item_values(
+        channel=inbound.channel.value,
+        kind=template,
+        recipient=recipient,
+        dedupe_key=f"{template}:{message_id}",
+        payload=_ack_payload(inbound, reading, language, template),
+        now=now,
+        po_id=po_id,
+        vendor_id=vendor_id,
+        user_id=None,
+        email_message_id=email_id,
+        send_after=None,
+    )
     if ctx.defer_flush:
         # the key names the message stored just now, so no row holds it yet: written with the batch
-        repository.insert_later(session, OutboxItem, item_values(**item))
+        repository.insert_later(session, OutboxItem, values)
         return
-    item_id = await enqueue_id(session, **item)
+    item_id = await insert_once_id(session, OutboxItem, values)
     if item_id is not None:
         result.outbox_ids.append(item_id)
