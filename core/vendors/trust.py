@@ -8,11 +8,12 @@ forwarders are not trusted; they go to review, whatever the message says.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inbound import Channel, InboundMessage
@@ -136,7 +137,7 @@ class VendorDirectory:
         self._vendors: dict[int, VendorInfo] = {}
         self._contacts: dict[tuple[str, str], ContactInfo] = {}
         self._domains: dict[str, int] = {}
-        self._domain_list: list[tuple[str, int]] = []
+        self._lookalikes = LookalikeIndex(())
 
     async def sync(self, session: AsyncSession, fingerprint: tuple[Any, ...]) -> None:
         if fingerprint == self._fingerprint and time.monotonic() - self._loaded_at < self._max_age:
@@ -146,8 +147,8 @@ class VendorDirectory:
             (channel, address): ContactInfo(cid, vendor_id, channel, address)
             for cid, vendor_id, channel, address in await repository.all_contacts(session)
         }
-        self._domain_list = await repository.all_domains(session)
-        self._domains = dict(self._domain_list)
+        self._domains = dict(await repository.all_domains(session))
+        self._lookalikes = LookalikeIndex(list(self._domains))
         self._fingerprint = fingerprint
         self._loaded_at = time.monotonic()
 
@@ -171,23 +172,46 @@ class VendorDirectory:
         vendor_id = self._domains.get(domain)
         return self._vendors.get(vendor_id) if vendor_id is not None else None
 
-    @property
-    def domains(self) -> list[tuple[str, int]]:
-        return self._domain_list
+    def lookalike_of(self, domain: str) -> str | None:
+        """The vendor domain that `domain` imitates, if any."""
+        return self._lookalikes.imitated(domain)
 
 
-def lookalike_of(domain: str, known: list[tuple[str, int]]) -> str | None:
-    """A vendor domain that `domain` imitates (acme-fastener.example, acme-fasteners.example.co), if any."""
-    for candidate, _vendor_id in known:
-        if candidate == domain:
+class LookalikeIndex:
+    """Finds the vendor domain a sender's domain imitates without walking every vendor domain.
+
+    Imitations: a subdomain of a vendor domain or the parent of one (acme.example.evil.test,
+    example for mail.example), the vendor's name under another suffix (acme-fasteners.co for
+    acme-fasteners.com), or a near spelling (acme-fastener.example). The first three are dictionary
+    lookups on the sender domain's dot-separated parts; the last one rapidfuzz scores in C over all
+    domains at once, which keeps the check flat as the vendor list grows.
+    """
+
+    def __init__(self, domains: Sequence[str]) -> None:
+        self._domains = list(dict.fromkeys(domains))
+        self._known = frozenset(self._domains)
+        self._parents: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        for domain in self._domains:
+            for i, char in enumerate(domain):
+                if char == ".":
+                    self._parents.setdefault(domain[i + 1 :], domain)
+            self._names.setdefault(domain.rsplit(".", 1)[0], domain)
+
+    def imitated(self, domain: str) -> str | None:
+        if not domain or domain in self._known:
             return None
-        if domain.endswith("." + candidate) or candidate.endswith("." + domain):
-            return candidate
-        if domain.startswith(candidate.rsplit(".", 1)[0] + "."):
-            return candidate
-        if fuzz.ratio(domain, candidate) >= 88:
-            return candidate
-    return None
+        if domain in self._parents:
+            return self._parents[domain]
+        for i, char in enumerate(domain):
+            if char != ".":
+                continue
+            if domain[i + 1 :] in self._known:
+                return domain[i + 1 :]
+            if domain[:i] in self._names:
+                return self._names[domain[:i]]
+        best = process.extractOne(domain, self._domains, scorer=fuzz.ratio, score_cutoff=88)
+        return best[0] if best is not None else None
 
 
 async def identify_sender(
@@ -213,7 +237,7 @@ async def identify_sender(
         if vendor is not None:
             return SenderIdentity(vendor=vendor, basis=TrustBasis.DOMAIN)
     warnings = ["sender is not a known vendor contact"]
-    imitated = lookalike_of(domain, known.domains)
+    imitated = known.lookalike_of(domain)
     if imitated is not None:
         warnings.append(f"sender domain {domain} looks like vendor domain {imitated}")
     return SenderIdentity(warnings=warnings)
