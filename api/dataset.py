@@ -45,7 +45,7 @@ def _chat(record: dict[str, Any]) -> InboundMessage:
 
 def _email(root: Path, record: dict[str, Any]) -> InboundMessage:
     path = (root / str(record["eml"])).resolve()
-    if root.resolve() not in path.parents:
+    if root not in path.parents:
         raise ValueError(f"message {record.get('id')}: eml path leaves the dataset folder")
     with path.open("rb") as handle:
         raw = handle.read(MAX_EML_BYTES + 1)
@@ -53,6 +53,7 @@ def _email(root: Path, record: dict[str, Any]) -> InboundMessage:
 
 
 def read_messages(root: Path) -> Iterator[DatasetMessage]:
+    root = root.resolve()
     with (root / "messages.jsonl").open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, 1):
             if not line.strip():
