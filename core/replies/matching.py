@@ -58,6 +58,16 @@ class LineInfo:
     description: str
     quantity_ordered: float
     unit: str = "pcs"
+    # what item matching compares, worked out on first use and kept with the line: the same lines
+    # are scored for message after message of their vendor
+    _matchable: _Matchable | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def matchable(self) -> _Matchable:
+        if self._matchable is None:
+            object.__setattr__(self, "_matchable", _Matchable.of(self))
+        assert self._matchable is not None
+        return self._matchable
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,15 @@ class POInfo:
     status: str
     vendor_reference: str | None = None
     lines: tuple[LineInfo, ...] = ()
+    _number_core: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def number_core(self) -> str:
+        """The digits of the PO number without leading zeros: NW-2026-01187 -> 202601187."""
+        if self._number_core is None:
+            object.__setattr__(self, "_number_core", "".join(re.findall(r"\d+", self.number)).lstrip("0"))
+        assert self._number_core is not None
+        return self._number_core
 
 
 @dataclass(slots=True)
@@ -120,6 +139,12 @@ _LIST_JOIN = re.compile(
 _NEGATED = re.compile(r"\b(?:not|nicht|pas|no|non|niet|nie|inte|não)\s+(?:po\s*#?\s*|the\s+)?$", re.IGNORECASE)
 
 
+# precompiled: these run for every line of every open PO a message is scored against
+_NOT_CODE_CHAR = re.compile(r"[^0-9a-z]")
+_WORD_TOKEN = re.compile(r"[0-9a-zà-ÿ]+(?:[./][0-9a-z]+)*")
+_CODE_TOKEN = re.compile(r"[0-9A-Za-z]+(?:[-./][0-9A-Za-z]+)*")
+
+
 def _negated(text: str, ref: POReference) -> bool:
     """'should say 4561 not 4558': a number right after a negation is the one the vendor takes back."""
     start = ref.span[0]
@@ -127,7 +152,7 @@ def _negated(text: str, ref: POReference) -> bool:
 
 
 def _norm_code(code: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", code.lower())
+    return _NOT_CODE_CHAR.sub("", code.lower())
 
 
 _STOP = frozenset(
@@ -201,7 +226,7 @@ _STOP = frozenset(
 
 def _tokens(text: str) -> set[str]:
     out = set()
-    for raw in re.findall(r"[0-9a-zà-ÿ]+(?:[./][0-9a-z]+)*", text.lower()[:20_000]):
+    for raw in _WORD_TOKEN.findall(text.lower()[:20_000]):
         token = raw[:-1] if len(raw) > 4 and raw.endswith("s") and not raw[-2].isdigit() else raw
         if token not in _STOP and (len(token) >= 3 or any(c.isdigit() for c in token)):
             out.add(token)
@@ -215,20 +240,35 @@ def _weight(token: str) -> int:
     return 2 if len(token) >= 3 else 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Matchable:
+    """A line's item codes (normalized, 4+ characters) and description tokens with their weights."""
+
+    codes: tuple[tuple[str, str], ...]  # (as written, normalized)
+    words: tuple[tuple[str, int], ...]
+    total_weight: int
+
+    @classmethod
+    def of(cls, line: LineInfo) -> _Matchable:
+        codes = tuple((c, _norm_code(c)) for c in (line.vendor_sku, line.sku) if c and len(_norm_code(c)) >= 4)
+        words = tuple((token, _weight(token)) for token in sorted(_tokens(line.description)))
+        return cls(codes, words, sum(w for _, w in words))
+
+
 def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, float, str] | None:
     """Item evidence for one PO as (rank, confidence, evidence): an exact item code, else how much of
     its best line's description the text carries (a line named in full beats one sharing a word)."""
     best: tuple[float, float, str] | None = None
     for line in po.lines:
-        for code in (line.vendor_sku, line.sku):
-            if code and len(_norm_code(code)) >= 4 and _norm_code(code) in text_codes:
+        item = line.matchable
+        for code, normalized in item.codes:
+            if normalized in text_codes:
                 return 10.0, CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
-        tokens = _tokens(line.description)
-        hits = [t for t in tokens if t in text_tokens]
-        matched = sum(_weight(t) for t in hits)
+        hits = [t for t, _ in item.words if t in text_tokens]
+        matched = sum(w for t, w in item.words if t in text_tokens)
         if matched < 2:
             continue
-        coverage = matched / max(1, sum(_weight(t) for t in tokens))
+        coverage = matched / max(1, item.total_weight)
         rank = coverage + 0.02 * matched
         if best is None or rank > best[0]:
             evidence = f"item words of line {line.line_no}: {' '.join(sorted(hits))}"
@@ -265,12 +305,12 @@ def _carries_on(text: str, text_tokens: set[str], po: POInfo) -> bool:
     """Whether a message continues the conversation about `po`: it names one of its items or its remainder."""
     if _CONTINUATION.search(text):
         return True
-    return any(t in text_tokens for line in po.lines for t in _tokens(line.description) if _weight(t))
+    return any(t in text_tokens for line in po.lines for t, w in line.matchable.words if w)
 
 
 def _text_codes(text: str) -> set[str]:
     """Every compacted token and pair of adjacent tokens: vendor SKUs get written 'AF 8850' or 'AF-8850'."""
-    tokens = re.findall(r"[0-9A-Za-z]+(?:[-./][0-9A-Za-z]+)*", text[:20_000])
+    tokens = _CODE_TOKEN.findall(text[:20_000])
     codes = {_norm_code(t) for t in tokens}
     codes.update(_norm_code(a + b) for a, b in pairwise(tokens))
     return codes
@@ -325,7 +365,7 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         ref_spans = [ref.span for ref, _ in explicit]
         numbers = _standalone_numbers(inputs.text)
         for po in inputs.vendor_open_pos:
-            core = "".join(re.findall(r"\d+", po.number)).lstrip("0")
+            core = po.number_core
             if len(core) < 4 or core not in numbers or po.number in found:
                 continue
             spans = numbers[core]
