@@ -42,6 +42,7 @@ from core.replies.references import PONumberIndex
 from core.replies.tokens import po_token
 from core.vendors.repository import directory_fingerprint_columns
 from core.vendors.trust import VendorDirectory
+from models import POEvent
 
 PG_LOOKBACK_IDS = 2000
 PG_RESCAN_SECONDS = 2.0
@@ -66,6 +67,10 @@ class Link:
 class _Pending:
     links: list[Link] = field(default_factory=list)
     pos: dict[int, POInfo] = field(default_factory=dict)
+    # POs whose state after this transaction the pipeline noted (changed or not), and the ids of the
+    # events the transaction wrote on them: a scan need not read those POs back for these events
+    vouched: set[int] = field(default_factory=set)
+    events: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _Scan:
@@ -110,6 +115,7 @@ class ReadModel:
         self._links_of: dict[int, list[Link]] = {}
         self._link_order = 0
         self._po_scan, self._event_scan, self._link_scan = _Scan(), _Scan(), _Scan()
+        self._own_events: set[int] = set()
         self._refreshed_at = -1e18
         self._rescanned_at = -1e18
         self._marks: tuple[Any, ...] | None = None
@@ -154,6 +160,10 @@ class ReadModel:
         if max_event > self._event_scan.mark or pg:
             for event_id, po_id, kind, message_id in await repository.events_after(session, self._event_scan.after(pg)):
                 if not self._event_scan.take(event_id, pg):
+                    continue
+                if event_id in self._own_events and kind not in _LINK_EVENTS:
+                    # written by this process's pipeline, which noted the PO's new state at commit
+                    self._own_events.discard(event_id)
                     continue
                 changed.add(po_id)
                 if kind in _LINK_EVENTS and message_id is not None:
@@ -239,11 +249,18 @@ class ReadModel:
         base = pending.pos.get(po.id) or self._pos.get(po.id) or po
         if base.status != status:
             pending.pos[po.id] = replace(base, status=status)
+        pending.vouched.add(po.id)
+
+    def _flushed(self, session: Session) -> None:
+        pending = session.info.get(self._key)
+        if pending is not None:
+            pending.events += [(obj.id, obj.po_id) for obj in session.new if isinstance(obj, POEvent)]
 
     def _committed(self, session: Session) -> None:
         pending = session.info.pop(self._key, None)
         if pending is None:
             return
+        self._own_events.update(event_id for event_id, po_id in pending.events if po_id in pending.vouched)
         for link in pending.links:
             self._add_link(link)
         for po_id, po in pending.pos.items():
@@ -287,11 +304,14 @@ class ReadModel:
 
     async def preload_open_pos(self, session: AsyncSession) -> None:
         """Read every vendor's open POs now, in two statements, instead of one vendor at a time as
-        messages ask (for a bulk run over many vendors: `liaison interpret`)."""
+        messages ask, with their lines prepared for item matching (for a bulk run over many vendors:
+        `liaison interpret`)."""
         by_vendor: dict[int, set[int]] = {}
         for po in await repository.all_open_pos(session):
             self._pos[po.id] = po
             by_vendor.setdefault(po.vendor_id, set()).add(po.id)
+            for line in po.lines:  # what item matching compares, ready before the first message
+                line.matchable  # noqa: B018
         for vendor_id, ids in by_vendor.items():
             self._open.setdefault(vendor_id, ids)
 
@@ -362,6 +382,12 @@ _SESSION_MODELS = "liaison.read_models"
 def _after_commit(session: Session) -> None:
     for model in session.info.pop(_SESSION_MODELS, []):
         model._committed(session)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    for model in session.info.get(_SESSION_MODELS, ()):
+        model._flushed(session)
 
 
 @event.listens_for(Session, "after_soft_rollback")

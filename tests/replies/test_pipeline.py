@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.inbound import Channel, InboundMessage, MessageKind
 from core.purchase_orders.lifecycle import POStatus
 from core.purchase_orders.service import Actor, change_status
+from core.replies import repository
 from core.replies.pipeline import PipelineContext, ProcessResult, process_inbound
 from models import Escalation, Message, MessagePO, OutboxItem, POEvent, PurchaseOrder, Vendor, VendorContact
 from tests.factories import make_po, make_vendor
@@ -275,3 +276,36 @@ async def test_an_answer_resets_reminders_clears_unresponsive_and_asks_the_sweep
     assert (po.reminders_sent, po.exc_vendor_unresponsive, po.followup_stage) == (0, False, None)
     assert po.next_followup_at == NOW
     assert po.last_vendor_message_at == NOW
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["flush", "batch"])
+async def test_the_read_model_reads_back_other_writers_changes_but_not_its_own(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, batch: bool
+) -> None:
+    _vendor, po = await acme(session)
+    ctx = context(batch=batch)
+    await process_inbound(session, email("sales@acme.example", "Hello, noted.", key="r0"), now=NOW, ctx=ctx)
+    await session.commit()
+    reloaded: list[int] = []
+    original = repository.pos_by_ids
+
+    async def counting(session: AsyncSession, ids: object) -> object:
+        reloaded.extend(ids)  # type: ignore[call-overload]
+        return await original(session, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "pos_by_ids", counting)
+
+    # the pipeline confirms the PO and notes it: the next refresh need not read it back
+    await process_inbound(session, email("sales@acme.example", "We confirm PO-4512.", key="r1"), now=NOW, ctx=ctx)
+    await session.commit()
+    await ctx.model.refresh(session, force=True)
+    assert reloaded == []
+    assert (await ctx.model.pos_by_ids(session, [po.id]))[po.id].status == POStatus.CONFIRMED
+
+    # someone else (an agent, the ERP, another process) holds it: the refresh reads it again
+    held = await reload(session, po)
+    change_status(session, held, POStatus.ON_HOLD, at=NOW, actor=Actor("user:1"))
+    await session.commit()
+    await ctx.model.refresh(session, force=True)
+    assert reloaded == [po.id]
+    assert (await ctx.model.pos_by_ids(session, [po.id]))[po.id].status == POStatus.ON_HOLD
