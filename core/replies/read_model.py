@@ -116,6 +116,9 @@ class ReadModel:
         self._link_order = 0
         self._po_scan, self._event_scan, self._link_scan = _Scan(), _Scan(), _Scan()
         self._own_events: set[int] = set()
+        # vendor id -> (limit, its open POs as last listed): most messages of a vendor find it unchanged;
+        # dropped whenever one of its POs or its list of open ids changes
+        self._open_lists: dict[int, tuple[int, tuple[POInfo, ...]]] = {}
         self._refreshed_at = -1e18
         self._rescanned_at = -1e18
         self._marks: tuple[Any, ...] | None = None
@@ -155,6 +158,7 @@ class ReadModel:
                     self.index.add_vendor_reference(number, vendor_ref)
                 # a new PO changes what "the vendor's open POs" are: read them again when asked
                 self._open.pop(vendor_id, None)
+                self._open_lists.pop(vendor_id, None)
         changed: set[int] = set()
         relinked: set[int] = set()
         if max_event > self._event_scan.mark or pg:
@@ -189,6 +193,9 @@ class ReadModel:
         for po_id in ids:
             old = self._pos.pop(po_id, None)
             new = fresh.get(po_id)
+            for po in (old, new):
+                if po is not None:
+                    self._open_lists.pop(po.vendor_id, None)
             if old is not None and old.vendor_id in self._open:
                 self._open[old.vendor_id].discard(po_id)
             if new is None:
@@ -265,6 +272,7 @@ class ReadModel:
             self._add_link(link)
         for po_id, po in pending.pos.items():
             self._pos[po_id] = po
+            self._open_lists.pop(po.vendor_id, None)
             held = self._open.get(po.vendor_id)
             if held is not None:
                 if po.status in _ACTIVE:
@@ -291,6 +299,8 @@ class ReadModel:
             loaded = await repository.pos_by_ids(session, missing)
             self._pos.update(loaded)
             found.update(loaded)
+            for po in loaded.values():
+                self._open_lists.pop(po.vendor_id, None)
         return found
 
     async def pos_by_numbers(self, session: AsyncSession, numbers: Iterable[str]) -> dict[str, POInfo]:
@@ -314,9 +324,15 @@ class ReadModel:
                 line.matchable  # noqa: B018
         for vendor_id, ids in by_vendor.items():
             self._open.setdefault(vendor_id, ids)
+            self._open_lists.pop(vendor_id, None)
 
     async def vendor_open_pos(self, session: AsyncSession, vendor_id: int, *, limit: int = 200) -> list[POInfo]:
         """As `repository.vendor_open_pos`: the vendor's open POs by id, at most `limit`."""
+        pending = self._pending(session)
+        own_changes = pending is not None and any(po.vendor_id == vendor_id for po in pending.pos.values())
+        cached = self._open_lists.get(vendor_id)
+        if cached is not None and not own_changes and cached[0] == limit:
+            return list(cached[1])
         held = self._open.get(vendor_id)
         if held is None:
             loaded = await repository.open_pos_of_vendor(session, vendor_id)
@@ -324,7 +340,6 @@ class ReadModel:
                 self._pos[po.id] = po
             held = self._open[vendor_id] = {po.id for po in loaded}
         ids = set(held)
-        pending = self._pending(session)
         if pending:
             for po_id, po in pending.pos.items():
                 if po.vendor_id != vendor_id:
@@ -335,7 +350,10 @@ class ReadModel:
                     ids.discard(po_id)
         chosen = sorted(ids)[:limit]
         found = await self.pos_by_ids(session, chosen)
-        return [found[i] for i in chosen if i in found]
+        result = [found[i] for i in chosen if i in found]
+        if not own_changes:
+            self._open_lists[vendor_id] = (limit, tuple(result))
+        return result
 
     def po_ids_for_email_ids(self, session: AsyncSession, message_ids: Sequence[str]) -> list[int]:
         """As `repository.po_ids_for_email_ids`: POs linked to messages with these Message-IDs, in order."""
