@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.inbound import Channel, InboundMessage, MessageKind
+from core.replies import repository
 from core.replies.dates import extract_dates
 from core.replies.intent import classify_intent
 from core.replies.matching import MatchDecision, MatchInputs, POInfo, decide
@@ -146,6 +147,26 @@ async def read_message(
         )
 
     thread = await _thread_evidence(session, message, model=model, secret=secret)
+    if thread and intent.intent is Intent.CONFIRMED and dates.eta is None:
+        # "yep, on track" to "is PO-4527 still on track for delivery on 4 Dec?": agreeing to our
+        # question states the date it asked about
+        asked = await repository.text_replied_to(
+            session,
+            chat_id=message.telegram_chat_id,
+            telegram_message_id=message.reply_to_telegram_message_id,
+            email_message_ids=[i for i in (message.in_reply_to,) if i],
+        )
+        if asked:
+            implied = extract_dates(
+                asked,
+                received_at=message.received_at,
+                timezone=tz,
+                country=country,
+                language=language,
+                intent_hint=Intent.CONFIRMED.value,
+            )
+            if implied.eta is not None:
+                dates = ExtractedDates(eta=implied.eta, ship_date=dates.ship_date)
     conversation_ids: list[int] = []
     wide_ids: list[int] = []
     if message.channel == Channel.TELEGRAM and message.telegram_chat_id is not None:

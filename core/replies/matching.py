@@ -11,8 +11,10 @@ is worse than none. Only the sender's own vendor's POs can ever be matched (boun
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from core.replies.references import POReference
@@ -33,6 +35,7 @@ CONFIDENCE = {
     "item_description": 0.85,
     "conversation": 0.76,
     "only_open_po": 0.72,
+    "both_orders": 0.80,
 }
 
 # intents for which weak evidence (conversation, only open PO) is enough: they are about an order
@@ -60,14 +63,24 @@ class LineInfo:
     unit: str = "pcs"
     # what item matching compares, worked out on first use and kept with the line: the same lines
     # are scored for message after message of their vendor
-    _matchable: _Matchable | None = field(default=None, init=False, repr=False, compare=False)
+    _codes: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _words: _Words | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
-    def matchable(self) -> _Matchable:
-        if self._matchable is None:
-            object.__setattr__(self, "_matchable", _Matchable.of(self))
-        assert self._matchable is not None
-        return self._matchable
+    def item_codes(self) -> tuple[str, ...]:
+        """The line's vendor SKU and SKU compacted ('AF-8850' -> 'af8850'), when 4+ characters long."""
+        if self._codes is None:
+            codes = (_norm_code(c) for c in (self.vendor_sku, self.sku) if c)
+            object.__setattr__(self, "_codes", tuple(sys.intern(c) for c in codes if len(c) >= 4))
+        assert self._codes is not None
+        return self._codes
+
+    @property
+    def words(self) -> _Words:
+        if self._words is None:
+            object.__setattr__(self, "_words", _description_words(self.description))
+        assert self._words is not None
+        return self._words
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +133,13 @@ _PLURAL_ORDERS = re.compile(
     r"|\bbeide[n]?\s+(?:bestellungen|auftr[äa]ge)\b"
     r"|\bambos\s+pedidos\b|\bles\s+deux\s+commandes\b|\bentrambi\s+gli\s+ordini\b|\bbeide\s+bestellingen\b"
     r"|\bambas\s+as\s+encomendas\b|\bobie\s+zam[óo]wienia\b|\bb[åa]da\s+best[äa]llningarna\b",
+    re.IGNORECASE,
+)
+# "both orders" names exactly two: the vendor's two open POs, or the two that carry the item it names
+_BOTH_ORDERS = re.compile(
+    r"\b(?:both|the\s+two)\s+(?:orders|pos|purchase\s+orders)\b|\bbeide[n]?\s+(?:bestellungen|auftr[äa]ge)\b"
+    r"|\bamb[oa]s\s+(?:os\s+|as\s+|los\s+|las\s+)?(?:pedidos|encomendas|[óo]rdenes)\b|\bles\s+deux\s+commandes\b"
+    r"|\bentrambi\s+gli\s+ordini\b|\bbeide\s+bestellingen\b|\bobie\s+zam[óo]wienia\b|\bb[åa]da\s+best[äa]llningarna\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.,/-])(\d{4,12})(?![\w.,/-]\d)")
@@ -241,18 +261,21 @@ def _weight(token: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class _Matchable:
-    """A line's item codes (normalized, 4+ characters) and description tokens with their weights."""
+class _Words:
+    """A description's tokens with their weights, and the weights' sum."""
 
-    codes: tuple[tuple[str, str], ...]  # (as written, normalized)
-    words: tuple[tuple[str, int], ...]
-    total_weight: int
+    tokens: tuple[str, ...]
+    weights: tuple[int, ...]
+    total: int
 
-    @classmethod
-    def of(cls, line: LineInfo) -> _Matchable:
-        codes = tuple((c, _norm_code(c)) for c in (line.vendor_sku, line.sku) if c and len(_norm_code(c)) >= 4)
-        words = tuple((token, _weight(token)) for token in sorted(_tokens(line.description)))
-        return cls(codes, words, sum(w for _, w in words))
+
+@lru_cache(maxsize=1 << 18)
+def _description_words(description: str) -> _Words:
+    """Shared by every line with this description (POs repeat a catalogue's items): tokenized once,
+    held once in memory."""
+    tokens = tuple(sys.intern(t) for t in sorted(_tokens(description)))
+    weights = tuple(_weight(t) for t in tokens)
+    return _Words(tokens, weights, sum(weights))
 
 
 def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, float, str] | None:
@@ -260,20 +283,35 @@ def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tupl
     its best line's description the text carries (a line named in full beats one sharing a word)."""
     best: tuple[float, float, str] | None = None
     for line in po.lines:
-        item = line.matchable
-        for code, normalized in item.codes:
+        for normalized in line.item_codes:
             if normalized in text_codes:
+                code = next(c for c in (line.vendor_sku, line.sku) if c and _norm_code(c) == normalized)
                 return 10.0, CONFIDENCE["item_code"], f"item code {code} (line {line.line_no})"
-        hits = [t for t, _ in item.words if t in text_tokens]
-        matched = sum(w for t, w in item.words if t in text_tokens)
+        words = line.words
+        hits = [t for t in words.tokens if t in text_tokens]
+        matched = sum(w for t, w in zip(words.tokens, words.weights, strict=True) if t in text_tokens)
         if matched < 2:
             continue
-        coverage = matched / max(1, item.total_weight)
+        coverage = matched / max(1, words.total)
         rank = coverage + 0.02 * matched
         if best is None or rank > best[0]:
             evidence = f"item words of line {line.line_no}: {' '.join(sorted(hits))}"
             best = (rank, min(CONFIDENCE["item_description"], 0.72 + 0.13 * coverage), evidence)
     return best
+
+
+def _both_orders(inputs: MatchInputs) -> list[tuple[POInfo, str]]:
+    """The two POs "both orders" means, when the text says so and exactly two qualify."""
+    if not _BOTH_ORDERS.search(inputs.text):
+        return []
+    open_pos = inputs.vendor_open_pos
+    if len(open_pos) == 2:
+        return [(po, "'both orders': the vendor's two open POs") for po in open_pos]
+    text_tokens, codes = _tokens(inputs.text), _text_codes(inputs.text)
+    with_item = [(po, hit[2]) for po in open_pos if (hit := _item_score(po, text_tokens, codes)) is not None]
+    if len(with_item) == 2:
+        return [(po, f"'both orders': one of the two open POs with the item named ({ev})") for po, ev in with_item]
+    return []
 
 
 def _standalone_numbers(text: str) -> dict[str, list[tuple[int, int]]]:
@@ -305,7 +343,9 @@ def _carries_on(text: str, text_tokens: set[str], po: POInfo) -> bool:
     """Whether a message continues the conversation about `po`: it names one of its items or its remainder."""
     if _CONTINUATION.search(text):
         return True
-    return any(t in text_tokens for line in po.lines for t, w in line.matchable.words if w)
+    return any(
+        t in text_tokens for line in po.lines for t, w in zip(line.words.tokens, line.words.weights, strict=True) if w
+    )
 
 
 def _text_codes(text: str) -> set[str]:
@@ -393,8 +433,11 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
             if po.number in found:
                 add(po, kind, "thread agrees")
 
+    pair = _both_orders(inputs) if not found and intent in ORDER_INTENTS else []
+    for po, evidence in pair:
+        add(po, "both_orders", evidence)
     if not found and _PLURAL_ORDERS.search(inputs.text):
-        # "will ship both orders": one PO from weak evidence would be half an answer, i.e. a wrong one
+        # "will ship these orders": one PO from weak evidence would be half an answer, i.e. a wrong one
         decision.needs_review = True
         decision.reasons.append("the message speaks of several orders without naming them")
         decision.candidates = [

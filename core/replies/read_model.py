@@ -321,7 +321,7 @@ class ReadModel:
             self._pos[po.id] = po
             by_vendor.setdefault(po.vendor_id, set()).add(po.id)
             for line in po.lines:  # what item matching compares, ready before the first message
-                line.matchable  # noqa: B018
+                line.item_codes, line.words  # noqa: B018
         for vendor_id, ids in by_vendor.items():
             self._open.setdefault(vendor_id, ids)
             self._open_lists.pop(vendor_id, None)

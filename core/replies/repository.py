@@ -125,6 +125,22 @@ async def recent_conversation_po_ids(
     return list(dict.fromkeys(po_id for po_id, _ in (await session.execute(stmt)).all()))
 
 
+async def text_replied_to(
+    session: AsyncSession, *, chat_id: int | None, telegram_message_id: int | None, email_message_ids: Sequence[str]
+) -> str | None:
+    """The text of our own outbound message an inbound one replies to (a bot message in the chat,
+    or an email by Message-ID), newest first; None when there is none or it has no text."""
+    stmt = select(Message.body_text).where(Message.direction == "out", Message.body_text.is_not(None))
+    if chat_id is not None and telegram_message_id is not None:
+        stmt = stmt.where(Message.telegram_chat_id == chat_id, Message.telegram_message_id == telegram_message_id)
+    elif email_message_ids:
+        stmt = stmt.where(Message.email_message_id.in_(list(email_message_ids)[:20]))
+    else:
+        return None
+    text: str | None = (await session.execute(stmt.order_by(Message.id.desc()).limit(1))).scalar_one_or_none()
+    return text
+
+
 async def message_id_by_dedupe(session: AsyncSession, dedupe_key: str) -> int | None:
     return await session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
 

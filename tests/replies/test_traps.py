@@ -811,11 +811,6 @@ async def test_bare_ok_reply_to_a_confirmation_request_confirms(make_world: Make
     await untouched(world, "PO-7385", result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="eta is None: a reply that agrees ('on track') to a bot question stating a date does not take the "
-    "date from the question the vendor replied to (dev m035)",
-)
 async def test_date_only_in_the_bots_question_counts_when_the_vendor_agrees(make_world: MakeWorld) -> None:
     asked = with_(
         PO_7342,
@@ -1249,11 +1244,6 @@ async def test_no_reference_and_two_open_pos_matches_nothing(make_world: MakeWor
     await untouched(world, "PO-7379", result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matches [] (needs review), expected both POs: 'both orders' is not resolved to the vendor's two "
-    "open POs that carry the named item (dev m105)",
-)
 async def test_both_orders_means_the_open_pos_with_that_item(make_world: MakeWorld) -> None:
     world = await make_world([BRIXTON], [PO_7301, PO_7342])
     text = "morning anna 🙌 M10 bolts finally back from the platers!! will ship both orders tomorrow"
