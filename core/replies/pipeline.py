@@ -363,7 +363,7 @@ async def _process(
             )
         return result
 
-    infos = {info.id: info for info in reading.pos.values()}
+    infos = {info.id: info for m in u.matches if (info := reading.pos.get(m.po_number)) is not None}
     for po in matched_pos:
         if po.vendor_id != vendor.id:  # decided upstream already; kept as a last guard
             continue
