@@ -195,7 +195,8 @@ async def read_message(
         vendor_open_pos=open_pos,
     )
     decision = decide(inputs, intent.intent)
-    known = {**{p.number: p for p in by_id.values()}, **by_number, **{p.number: p for p in open_pos}}
+    named = {m.po_number for m in (*decision.matches, *decision.candidates)}
+    known = {p.number: p for p in (*by_id.values(), *by_number.values(), *open_pos) if p.number in named}
 
     quantities: dict[str, dict[int, float]] = {}
     # "we confirm, but can only supply 800 of line 1": read as a change, it still confirms a quantity
