@@ -341,8 +341,11 @@ def _listed_together(text: str, span: tuple[int, int], ref_spans: list[tuple[int
 
 def _carries_on(text: str, text_tokens: set[str], po: POInfo) -> bool:
     """Whether a message continues the conversation about `po`: it names one of its items or its remainder."""
-    if _CONTINUATION.search(text):
-        return True
+    return bool(_CONTINUATION.search(text)) or _names_an_item(text_tokens, po)
+
+
+def _names_an_item(text_tokens: set[str], po: POInfo) -> bool:
+    """Whether the text carries a description word of one of the PO's lines (not a bare number)."""
     return any(
         t in text_tokens for line in po.lines for t, w in zip(line.words.tokens, line.words.weights, strict=True) if w
     )
@@ -483,9 +486,14 @@ def decide(inputs: MatchInputs, intent: Intent) -> MatchDecision:
         elif len(wide) > 1:
             decision.candidates = [POMatch(n, 0.5, ("recent conversation",)) for n in wide[:10]]
 
-    # 5. the vendor's only open PO
-    if not found and order_talk and len(inputs.vendor_open_pos) == 1:
-        add(inputs.vendor_open_pos[0], "only_open_po", "the vendor's only open PO")
+    # 5. the vendor's only open PO; for an invoice, only when it names one of that PO's items
+    # ("invoice attached for the pallets"): an invoice may well be for an order already delivered
+    if not found and len(inputs.vendor_open_pos) == 1:
+        only = inputs.vendor_open_pos[0]
+        if order_talk:
+            add(only, "only_open_po", "the vendor's only open PO")
+        elif intent == Intent.INVOICE and _names_an_item(_tokens(inputs.text), only):
+            add(only, "only_open_po", "the vendor's only open PO, whose items the invoice names")
 
     if decision.foreign_po_numbers:
         decision.reasons.append("the message names another vendor's PO: " + ", ".join(decision.foreign_po_numbers))

@@ -1211,11 +1211,6 @@ async def test_single_open_po_of_the_vendor_is_matched_without_a_reference(make_
     assert (await world.po("PO-7377")).status == "shipped"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matches []: an invoice naming one item word ('pallets') of the vendor's only open PO is not matched: "
-    "item evidence needs two description words and the only-open-PO rule leaves out invoices",
-)
 async def test_invoice_naming_the_item_of_the_only_open_po_matches(make_world: MakeWorld) -> None:
     done = po("PO-7240", "VPH", [line(1, "PAL-EUR-NEW", "EP-NEW", "EUR pallet 1200x800 new", 60)], status="received")
     world = await make_world([HOLLAND], [done, PO_7377])
