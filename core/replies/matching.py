@@ -159,6 +159,7 @@ _LIST_JOIN = re.compile(
 _NEGATED = re.compile(r"\b(?:not|nicht|pas|no|non|niet|nie|inte|não)\s+(?:po\s*#?\s*|the\s+)?$", re.IGNORECASE)
 
 
+_SIZE_PREFIX = re.compile(r"([a-z]{1,3}\d{1,3})x\d")
 # precompiled: these run for every line of every open PO a message is scored against
 _NOT_CODE_CHAR = re.compile(r"[^0-9a-z]")
 _WORD_TOKEN = re.compile(r"[0-9a-zà-ÿ]+(?:[./][0-9a-z]+)*")
@@ -247,7 +248,7 @@ _STOP = frozenset(
 def _tokens(text: str) -> set[str]:
     out = set()
     for raw in _WORD_TOKEN.findall(text.lower()[:20_000]):
-        token = raw[:-1] if len(raw) > 4 and raw.endswith("s") and not raw[-2].isdigit() else raw
+        token = raw[:-1] if len(raw) >= 4 and raw.endswith("s") and not raw[-2].isdigit() else raw
         if token not in _STOP and (len(token) >= 3 or any(c.isdigit() for c in token)):
             out.add(token)
     return out
@@ -257,7 +258,10 @@ def _weight(token: str) -> int:
     """Model and size codes (6205, m8x50, 22210) say more than words; a bare '12' says nothing."""
     if not any(c.isdigit() for c in token):
         return 1
-    return 2 if len(token) >= 3 else 0
+    if len(token) >= 3:
+        return 2
+    # "m8", "a4" (a thread size, a steel grade) count as much as a word; a bare "12" says nothing
+    return 0 if token.isdigit() else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +271,8 @@ class _Words:
     tokens: tuple[str, ...]
     weights: tuple[int, ...]
     total: int
+    # the size a dimension code starts with ("m8" of "m8x50"): vendors write "M8 bolts" for the line
+    sizes: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1 << 18)
@@ -275,7 +281,8 @@ def _description_words(description: str) -> _Words:
     held once in memory."""
     tokens = tuple(sys.intern(t) for t in sorted(_tokens(description)))
     weights = tuple(_weight(t) for t in tokens)
-    return _Words(tokens, weights, sum(weights))
+    sizes = tuple(sorted({sys.intern(m[1]) for t in tokens if (m := _SIZE_PREFIX.match(t))} - set(tokens)))
+    return _Words(tokens, weights, sum(weights), sizes)
 
 
 def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tuple[float, float, str] | None:
@@ -290,6 +297,10 @@ def _item_score(po: POInfo, text_tokens: set[str], text_codes: set[str]) -> tupl
         words = line.words
         hits = [t for t in words.tokens if t in text_tokens]
         matched = sum(w for t, w in zip(words.tokens, words.weights, strict=True) if t in text_tokens)
+        sizes = [t for t in words.sizes if t in text_tokens]
+        if sizes and not any(_SIZE_PREFIX.match(t) for t in hits):  # "M8 bolts" for "M8x50": the size, once
+            hits.append(sizes[0])
+            matched += _weight(sizes[0])
         if matched < 2:
             continue
         coverage = matched / max(1, words.total)

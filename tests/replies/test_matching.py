@@ -93,3 +93,27 @@ def test_conversation_is_weak_evidence() -> None:
     # ... a bare "shipped today" could be any order the chat ever spoke of
     assert numbers("shipped today", conversation=[NUTS], conversation_wide=[NUTS]) == []
     assert numbers("Happy new year!", Intent.UNRELATED, conversation=[NUTS], conversation_wide=[NUTS]) == []
+
+
+def test_the_size_of_a_dimension_code_names_the_item() -> None:
+    # "M8 bolts" for the line "Hex bolt M8x50": the size and the item word, no PO number
+    assert numbers("the M8 bolts are back from the platers, shipping tomorrow") == ["PO-4512"]
+    assert numbers("M8 nuts leave today") == ["PO-4561"]
+
+
+def test_a_bare_small_number_is_no_item_evidence() -> None:
+    assert numbers("8 pieces left today") == []
+
+
+def test_both_orders_are_the_vendors_two_open_pos() -> None:
+    assert sorted(numbers("will ship both orders tomorrow")) == ["PO-4512", "PO-4561"]
+
+
+def test_both_orders_among_more_are_the_two_with_the_item() -> None:
+    studs = POInfo(4, "PO-4590", 10, "sent", None, (LineInfo(1, "M8-HEX-50", None, "Hex bolt M8x50 black", 300),))
+    washers = POInfo(5, "PO-4591", 10, "sent", None, (LineInfo(1, "W12", None, "Flat washer M12", 900),))
+    found = numbers("M8 bolts back, will ship both orders tomorrow", vendor_open_pos=[BOLTS, studs, washers, NUTS])
+    assert sorted(found) == ["PO-4512", "PO-4590"]
+    # three orders carry the item: "both" cannot say which two, a human decides
+    third = POInfo(6, "PO-4592", 10, "sent", None, (LineInfo(1, "M8-HEX-50", None, "Hex bolt M8x50", 50),))
+    assert numbers("M8 bolts back, will ship both orders", vendor_open_pos=[BOLTS, studs, third]) == []
