@@ -825,6 +825,38 @@ async def test_date_only_in_the_bots_question_counts_when_the_vendor_agrees(make
     assert understanding(result).eta == date(2026, 12, 9)
 
 
+@pytest.mark.parametrize(
+    ("reply", "eta"),
+    [
+        ("Confirmed, thanks.", date(2026, 12, 9)),  # agrees to the date we asked about
+        ("Confirmed, but delivery will be on 16 December.", date(2026, 12, 16)),  # its own date wins
+    ],
+    ids=["agrees", "own-date"],
+)
+async def test_confirming_our_email_takes_the_delivery_date_it_asked_about(
+    make_world: MakeWorld, reply: str, eta: date
+) -> None:
+    question = (
+        "We sent you purchase order PO-7342 on 20 November 2026. Please confirm it and the delivery date of "
+        "9 December 2026 by replying to this email."
+    )
+    asked = with_(PO_7342, sent=[sent_email("<po-7342.2@buyer.example>", "2026-11-23 08:00", "PO-7342", question)])
+    world = await make_world([BRIXTON], [PO_7301, asked])
+    received = at("2026-11-23 10:00")
+    raw = mail(
+        sender=BRIXTON_SALES,
+        subject="Re: Purchase order PO-7342",
+        body=f"{reply}\n\nDan\n",
+        received=received,
+        in_reply_to="<po-7342.2@buyer.example>",
+        references=["<po-7342.2@buyer.example>"],
+    )
+    result = await world.email(raw, received)
+    assert matched(result) == ["PO-7342"]
+    assert understanding(result).intent is Intent.CONFIRMED
+    assert understanding(result).eta == eta
+
+
 # ==============================================================================================
 # who may speak for a PO
 

@@ -77,8 +77,11 @@ def line(no: int, sku: str, vendor_sku: str | None, description: str, quantity: 
     }
 
 
-def sent_email(message_id: str, when: str, subject: str) -> JSON:
-    return {"channel": "email", "message_id": message_id, "sent_at": at(when).isoformat(), "subject": subject}
+def sent_email(message_id: str, when: str, subject: str, text: str | None = None) -> JSON:
+    sent: JSON = {"channel": "email", "message_id": message_id, "sent_at": at(when).isoformat(), "subject": subject}
+    if text is not None:
+        sent["text"] = text
+    return sent
 
 
 def sent_chat(user_id: int, message_id: int, when: str, text: str) -> JSON:
